@@ -1,0 +1,55 @@
+# 府院联动平台 — the two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app run
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install install-dev migrate seed admin serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed load
+
+# Creates the first administrator when ADMIN_USERNAME and ADMIN_PASSWORD are set (skipped if it exists).
+admin: seed
+	@if [ -n "$$ADMIN_USERNAME" ] && [ -n "$$ADMIN_PASSWORD" ]; then \
+	  $(FLASK) users add --username "$$ADMIN_USERNAME" --password "$$ADMIN_PASSWORD" --role Admin \
+	    || echo "（管理员 $$ADMIN_USERNAME 已存在或未创建，见上方提示）"; \
+	fi
+
+# Install, migrate, load reference data, create the first admin, serve on HOST:PORT. Data is kept between runs.
+run: admin
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
+
+# Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see README).
+serve: admin
+	$(BIN)/gunicorn --workers $${WEB_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - 'run:app'
+
+# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it).
+test: install-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: install-dev
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,48 @@
+"""The application factory: config, extensions, security, views, CLI, error pages."""
+from __future__ import annotations
+
+import logging
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+
+
+def build_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=Config.INSTANCE_DIR, instance_relative_config=False)
+    app.config.from_object(Config)
+    if config_overrides:
+        app.config.update(config_overrides)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    from flask_appbuilder import AppBuilder
+
+    from app.extensions import csrf, db, migrate
+
+    appbuilder = AppBuilder(update_perms=False)  # one per app: FAB keeps views and menus on it
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    with app.app_context():
+        from app import models as _models  # noqa: F401  (register every table on FAB metadata)
+        from app.services import audit
+
+        audit.install(db.session)
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+
+    from app.cli import register_cli
+    from app.web import register_web_hooks
+
+    register_cli(app)
+    register_web_hooks(app)
+    return app

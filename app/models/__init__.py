@@ -1,0 +1,15 @@
+"""All models, grouped by domain; importing this package registers every table on FAB's metadata."""
+from app.models.base import Model  # noqa: F401
+from app.models.org import (Category, DocCounter, Holiday, Notification, Setting, Unit, AppUser,  # noqa: F401
+                            category_unit)
+from app.models.cases import Case, CaseProgress  # noqa: F401
+from app.models.supervision import (ExtensionRequest, Matter, MatterAssignment, MatterEvent,  # noqa: F401
+                                    Reminder)
+from app.models.meetings import (Attendance, Decision, Meeting, MeetingTopic, Minutes,  # noqa: F401
+                                 MinutesDistribution)
+from app.models.sharing import Bulletin, BulletinDistribution, BulletinSection, Policy  # noqa: F401
+from app.models.risk import Assessment, DisposalPlan, PlanMeasure, RiskScheme  # noqa: F401
+from app.models.research import Proposal, ResearchProject  # noqa: F401
+from app.models.groups import CoordinationGroup, GroupLog, GroupMember  # noqa: F401
+from app.models.evaluation import ClueReport, Evaluation, EvaluationEntry  # noqa: F401
+from app.models.common import Attachment, AuditLog  # noqa: F401

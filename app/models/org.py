@@ -1,0 +1,129 @@
+"""Reference data: member units, users, settings, holidays, matter categories, document counters."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder.security.sqla.models import User as FabUser
+from sqlalchemy import (Boolean, Column, Date, ForeignKey, Integer, String, Table, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Model, TimestampMixin, VersionedMixin, label_of
+
+UNIT_KIND_LABELS = {"office": "联动办公室", "member": "成员单位", "other": "其他单位"}
+
+
+class Unit(VersionedMixin, TimestampMixin, Model):
+    """A member unit of the mechanism (section 二/四 of the founding document), or the office."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    short_name: Mapped[Optional[str]] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20), default="member", nullable=False, index=True)
+    liaison_name: Mapped[Optional[str]] = mapped_column(String(50))
+    liaison_phone: Mapped[Optional[str]] = mapped_column(String(50))
+    leader_name: Mapped[Optional[str]] = mapped_column(String(50))
+    email: Mapped[Optional[str]] = mapped_column(String(200))
+    responsibilities: Mapped[Optional[str]] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=100, nullable=False, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return label_of(UNIT_KIND_LABELS, self.kind)
+
+
+class AppUser(FabUser):
+    """FAB's user, extended with the member unit a UnitStaff user belongs to."""
+
+    __tablename__ = "ab_user"
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), nullable=True, index=True)
+    unit: Mapped[Optional[Unit]] = relationship(Unit, lazy="joined")
+    phone: Mapped[Optional[str]] = mapped_column(String(50))
+    must_change_password: Mapped[Optional[bool]] = mapped_column(Boolean, default=False)
+
+
+class Setting(VersionedMixin, Model):
+    """A key/value setting an administrator edits on the settings page (低代码配置)."""
+
+    __tablename__ = "setting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    value: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    label: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    value_type: Mapped[str] = mapped_column(String(10), default="str", nullable=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=100, nullable=False)
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+HOLIDAY_KIND_LABELS = {"holiday": "法定节假日（休息）", "workday": "调休上班日"}
+
+
+class Holiday(VersionedMixin, Model):
+    """One day of the calendar that differs from the Monday–Friday week."""
+
+    __tablename__ = "holiday"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), default="holiday", nullable=False)
+    name: Mapped[Optional[str]] = mapped_column(String(50))
+
+    @property
+    def kind_label(self) -> str:
+        return label_of(HOLIDAY_KIND_LABELS, self.kind)
+
+
+category_unit = Table(
+    "category_unit",
+    Model.metadata,
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Category(VersionedMixin, Model):
+    """A category of matters, with the units its matters usually go to (from section 四)."""
+
+    __tablename__ = "category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True, nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer, default=100, nullable=False)
+    suggested_units: Mapped[list[Unit]] = relationship(
+        Unit, secondary=category_unit, lazy="selectin", order_by=Unit.sort_order
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class DocCounter(Model):
+    """The last sequence number used per document kind and year (letters, minutes, bulletins…)."""
+
+    __tablename__ = "doc_counter"
+    __table_args__ = (UniqueConstraint("kind", "year", name="uq_doc_counter_kind_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class Notification(Model):
+    """An in-app notice to a unit (or one user): reminders, new letters, returned replies."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    message: Mapped[str] = mapped_column(String(500), nullable=False)
+    link: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=dt.datetime.now, nullable=False, index=True)
+    read_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)

@@ -1,0 +1,111 @@
+"""The five roles and their default permissions (DESIGN.md "Who uses it"), applied by a command.
+
+Permissions are named per resource (the page and the API of a resource share them, see
+app/views/base.py). `sync_roles` is idempotent and conservative: a new role gets its defaults, an
+existing role only gains defaults for permissions that did not exist before this run (new views of
+a new release), so what an administrator changed on FAB's role pages is kept. `--reset` restores
+the defaults.
+"""
+from __future__ import annotations
+
+import re
+
+READ = r"can_list|can_show"
+BUSINESS = (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|"
+            r"Bulletin|BulletinSection|Assessment|DisposalPlan|PlanMeasure|Research|Proposal|Group|"
+            r"GroupMember|GroupLog|Evaluation|EvaluationEntry|Clue")
+SHARED = r"Workbench|Notification|Attachment|Dashboard"
+
+# role -> (allow rules, deny rules); each rule is (resource regex, permission regex), full match.
+ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
+    "Office": (
+        [(BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
+         ("Category|Holiday", r"can_add|can_edit")],
+        [("Matter", r"can_sign|can_reply|can_extend|can_inbox"), ("Case", "can_override"),
+         ("Evaluation", r"can_approve"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
+    ),
+    "Convener": (
+        [(BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
+         ("Evaluation", "can_approve|can_issue|can_pdf"), ("Case", "can_override|can_ledger|can_export"),
+         ("Meeting", "can_add|can_edit|can_schedule|can_followup"), ("DisposalPlan", "can_approve"),
+         ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme", READ),
+         (SHARED, r".*")],
+        [],
+    ),
+    "UnitStaff": (
+        [(r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|Bulletin|"
+          r"BulletinSection|DisposalPlan|PlanMeasure|Research|Proposal|Group|GroupMember|GroupLog|Evaluation|"
+          r"EvaluationEntry", READ),
+         ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
+         ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show"),
+         ("Research", "can_contribute"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger"),
+         ("Category", READ), (SHARED, r".*")],
+        [],
+    ),
+    "Viewer": (
+        [(BUSINESS, READ), (r"Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
+         ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Meeting", "can_followup"),
+         ("Category|Holiday|RiskScheme", READ), (SHARED, r"can_list|can_show|can_download|can_index|can_home")],
+        [("Clue", ".*")],
+    ),
+}
+ROLE_NAMES = ("Admin", "Convener", "Office", "UnitStaff", "Viewer")
+
+
+def _matches(rules, view_name: str, permission: str) -> bool:
+    return any(re.fullmatch(v, view_name) and re.fullmatch(p, permission) for v, p in rules)
+
+
+def default_grants(role_name: str, view_name: str, permission: str) -> bool:
+    if role_name == "Admin":
+        return True
+    allow, deny = ROLE_MATRIX[role_name]
+    return _matches(allow, view_name, permission) and not _matches(deny, view_name, permission)
+
+
+def sync_roles(appbuilder, reset: bool = False) -> dict[str, int]:
+    """Create permissions for every registered view, the five roles, and their default grants."""
+    from app.extensions import db
+    from app.views import MENU_RESOURCES
+
+    sm = appbuilder.sm
+    pv_model = sm.permissionview_model
+    before = {pv.id for pv in db.session.query(pv_model)}
+    created_roles = set()
+    for role_name in ROLE_NAMES:  # before FAB's add_permissions, which grants to the Admin role
+        if sm.find_role(role_name) is None:
+            sm.add_role(role_name)
+            created_roles.add(role_name)
+    appbuilder.add_permissions(update_perms=True)
+    all_pvs = db.session.query(pv_model).all()
+    new_ids = {pv.id for pv in all_pvs} - before
+    granted: dict[str, int] = {}
+    for role_name in ROLE_NAMES:
+        role = sm.find_role(role_name)
+        created = role_name in created_roles
+        business = {(pv.view_menu.name, pv.permission.name): pv for pv in all_pvs
+                    if pv.permission.name != "menu_access"}
+        wanted = {key: pv for key, pv in business.items() if default_grants(role_name, *key)}
+        # A menu entry is shown to a role that may list (or open) the resource behind it.
+        granted_resources = {(view, perm) for view, perm in wanted}
+        for pv in all_pvs:
+            if pv.permission.name != "menu_access":
+                continue
+            resource = MENU_RESOURCES.get(pv.view_menu.name)
+            if role_name == "Admin" or (resource and any(
+                    (res, perm) in granted_resources for res, perm in resource)):
+                wanted[(pv.view_menu.name, "menu_access")] = pv
+        current = {pv.id for pv in role.permissions}
+        count = 0
+        for pv in wanted.values():
+            if pv.id in current:
+                continue
+            if created or reset or pv.id in new_ids:
+                role.permissions.append(pv)
+                count += 1
+        if reset and role_name != "Admin":
+            wanted_ids = {pv.id for pv in wanted.values()}
+            role.permissions = [pv for pv in role.permissions if pv.id in wanted_ids]
+        granted[role_name] = count
+    db.session.commit()
+    return granted

@@ -1,0 +1,231 @@
+"""Row-level scope: which records a user may see, defined ONCE per model.
+
+Every path that reads records goes through `scope_clause` — list/show/edit/delete pages (as a FAB
+base filter), related-field choices, the REST API, exports, PDFs, dashboard counts and charts — so
+a record outside the scope answers 404 everywhere. Writes are checked with `ensure_in_scope`,
+which evaluates the same clause against the row as it would be saved.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.sql import ColumnElement
+
+from app import models as m
+from app.services.errors import NotFound
+
+PRIVILEGED_ROLES = ("Admin", "Office", "Convener")
+CONFIDENTIAL_FOR_VIEWER = (m.ClueReport, m.AuditLog)
+REFERENCE_MODELS = (m.Unit, m.Category, m.Holiday, m.Setting, m.Policy, m.RiskScheme)
+
+
+def current_user():
+    if not has_request_context():
+        return getattr(g, "user", None) if _has_app_g() else None
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def _has_app_g() -> bool:
+    try:
+        g.get("user")
+        return True
+    except RuntimeError:
+        return False
+
+
+def role_names(user) -> set[str]:
+    return {role.name for role in getattr(user, "roles", None) or []}
+
+
+def is_unit_staff(user) -> bool:
+    names = role_names(user)
+    return "UnitStaff" in names and not names.intersection(PRIVILEGED_ROLES + ("Viewer",))
+
+
+def unit_id_of(user) -> Optional[int]:
+    return getattr(user, "unit_id", None)
+
+
+# --- the clauses for a UnitStaff user of unit `u` --------------------------------------------------
+
+def _matter_ids(u: int):
+    return (select(m.MatterAssignment.matter_id).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
+            .where(m.MatterAssignment.unit_id == u, m.Matter.status != "draft"))
+
+
+def _case_ids(u: int):
+    via_matters = select(m.Matter.case_id).where(m.Matter.id.in_(_matter_ids(u)), m.Matter.case_id.is_not(None))
+    via_progress = select(m.CaseProgress.case_id).where(m.CaseProgress.unit_id == u)
+    via_groups = (select(m.CoordinationGroup.case_id).join(m.GroupMember, m.GroupMember.group_id == m.CoordinationGroup.id)
+                  .where(m.GroupMember.unit_id == u))
+    via_plans = (select(m.DisposalPlan.case_id).join(m.PlanMeasure, m.PlanMeasure.plan_id == m.DisposalPlan.id)
+                 .where(m.PlanMeasure.responsible_unit_id == u))
+    return via_matters.union(via_progress, via_groups, via_plans)
+
+
+def _meeting_ids(u: int):
+    return select(m.Meeting.id).where(or_(
+        m.Meeting.proposed_by_unit_id == u,
+        exists().where(m.meetings.meeting_unit.c.meeting_id == m.Meeting.id, m.meetings.meeting_unit.c.unit_id == u),
+        exists().where(m.Attendance.meeting_id == m.Meeting.id, m.Attendance.unit_id == u),
+        exists().where(m.MeetingTopic.meeting_id == m.Meeting.id, m.MeetingTopic.reporting_unit_id == u),
+    ))
+
+
+def _minutes_ids(u: int):
+    return (select(m.MinutesDistribution.minutes_id).join(m.Minutes, m.Minutes.id == m.MinutesDistribution.minutes_id)
+            .where(m.MinutesDistribution.unit_id == u, m.Minutes.status != "draft"))
+
+
+def _bulletin_ids(u: int):
+    return (select(m.BulletinDistribution.bulletin_id).join(m.Bulletin, m.Bulletin.id == m.BulletinDistribution.bulletin_id)
+            .where(m.BulletinDistribution.unit_id == u, m.Bulletin.status == "issued"))
+
+
+def _plan_ids(u: int):
+    return select(m.PlanMeasure.plan_id).where(m.PlanMeasure.responsible_unit_id == u)
+
+
+def _group_ids(u: int):
+    return select(m.GroupMember.group_id).where(m.GroupMember.unit_id == u)
+
+
+def _research_ids(u: int):
+    return select(m.ResearchProject.id).where(or_(
+        m.ResearchProject.lead_unit_id == u,
+        exists().where(m.research.research_unit.c.research_id == m.ResearchProject.id,
+                       m.research.research_unit.c.unit_id == u)))
+
+
+def _evaluation_ids(u: int):
+    return select(m.Evaluation.id).where(m.Evaluation.status == "issued")
+
+
+UNIT_STAFF_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
+    m.Unit: lambda u, user: true(),
+    m.Category: lambda u, user: true(),
+    m.Holiday: lambda u, user: true(),
+    m.Setting: lambda u, user: true(),
+    m.Policy: lambda u, user: true(),
+    m.RiskScheme: lambda u, user: true(),
+    m.Case: lambda u, user: m.Case.id.in_(_case_ids(u)),
+    m.CaseProgress: lambda u, user: or_(m.CaseProgress.unit_id == u, m.CaseProgress.case_id.in_(_case_ids(u))),
+    m.Matter: lambda u, user: m.Matter.id.in_(_matter_ids(u)),
+    m.MatterAssignment: lambda u, user: m.MatterAssignment.matter_id.in_(_matter_ids(u)),
+    m.MatterEvent: lambda u, user: m.MatterEvent.matter_id.in_(_matter_ids(u)),
+    m.ExtensionRequest: lambda u, user: m.ExtensionRequest.matter_id.in_(_matter_ids(u)),
+    m.Reminder: lambda u, user: and_(m.Reminder.unit_id == u, m.Reminder.matter_id.in_(_matter_ids(u))),
+    m.Meeting: lambda u, user: m.Meeting.id.in_(_meeting_ids(u)),
+    m.MeetingTopic: lambda u, user: m.MeetingTopic.meeting_id.in_(_meeting_ids(u)),
+    m.Attendance: lambda u, user: m.Attendance.meeting_id.in_(_meeting_ids(u)),
+    m.Minutes: lambda u, user: m.Minutes.id.in_(_minutes_ids(u)),
+    m.MinutesDistribution: lambda u, user: m.MinutesDistribution.minutes_id.in_(_minutes_ids(u)),
+    m.Decision: lambda u, user: m.Decision.minutes_id.in_(_minutes_ids(u)),
+    m.Bulletin: lambda u, user: m.Bulletin.id.in_(_bulletin_ids(u)),
+    m.BulletinSection: lambda u, user: m.BulletinSection.bulletin_id.in_(_bulletin_ids(u)),
+    m.BulletinDistribution: lambda u, user: m.BulletinDistribution.bulletin_id.in_(_bulletin_ids(u)),
+    m.Assessment: lambda u, user: m.Assessment.case_id.in_(_case_ids(u)),
+    m.DisposalPlan: lambda u, user: m.DisposalPlan.id.in_(_plan_ids(u)),
+    m.PlanMeasure: lambda u, user: m.PlanMeasure.plan_id.in_(_plan_ids(u)),
+    m.ResearchProject: lambda u, user: m.ResearchProject.id.in_(_research_ids(u)),
+    m.Proposal: lambda u, user: or_(
+        m.Proposal.status == "issued",
+        exists().where(m.research.proposal_unit.c.proposal_id == m.Proposal.id, m.research.proposal_unit.c.unit_id == u)),
+    m.CoordinationGroup: lambda u, user: m.CoordinationGroup.id.in_(_group_ids(u)),
+    m.GroupMember: lambda u, user: m.GroupMember.group_id.in_(_group_ids(u)),
+    m.GroupLog: lambda u, user: m.GroupLog.group_id.in_(_group_ids(u)),
+    m.Evaluation: lambda u, user: m.Evaluation.id.in_(_evaluation_ids(u)),
+    m.EvaluationEntry: lambda u, user: m.EvaluationEntry.evaluation_id.in_(_evaluation_ids(u)),
+    m.ClueReport: lambda u, user: m.ClueReport.created_by_id == user.id,
+    m.AuditLog: lambda u, user: false(),
+}
+
+
+def scope_clause(model: type, user=None) -> Optional[ColumnElement]:
+    """The WHERE clause limiting `model` to what `user` may see; None means no restriction."""
+    if model is m.Notification:
+        return _notification_clause(user)
+    if user is None:
+        return false()
+    names = role_names(user)
+    if "Admin" in names or "Office" in names:
+        return None
+    if "Convener" in names:
+        return false() if model is m.AuditLog else None
+    if "Viewer" in names:
+        return false() if model in CONFIDENTIAL_FOR_VIEWER else None
+    if "UnitStaff" in names:
+        rule = UNIT_STAFF_SCOPES.get(model)
+        if rule is None:
+            return false()
+        if unit_id_of(user) is None:  # a liaison not yet attached to a unit sees reference data only
+            return true() if model in REFERENCE_MODELS else false()
+        return rule(unit_id_of(user), user)
+    return false()
+
+
+def _notification_clause(user) -> ColumnElement:
+    if user is None:
+        return false()
+    clauses = [m.Notification.user_id == user.id]
+    if unit_id_of(user) is not None:
+        clauses.append(m.Notification.unit_id == unit_id_of(user))
+    return or_(*clauses)
+
+
+def scoped(query, model: type, user=None):
+    """Apply the user's scope to a query over `model` (SQLAlchemy Query or Select)."""
+    clause = scope_clause(model, user if user is not None else current_user())
+    if clause is None:
+        return query
+    return query.filter(clause) if hasattr(query, "filter") else query.where(clause)
+
+
+def get_in_scope(session, model: type, pk, user=None):
+    """The record if the user may see it, else NotFound (404: do not confirm that it exists)."""
+    user = user if user is not None else current_user()
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound()
+    query = scoped(session.query(model).filter(model.id == pk), model, user)
+    item = query.first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def ensure_in_scope(session, item, user=None) -> None:
+    """Refuse a write that would put the record outside the writer's scope (e.g. another unit's)."""
+    from app.services.errors import PermissionRefused
+
+    user = user if user is not None else current_user()
+    model = type(item)
+    clause = scope_clause(model, user)
+    if clause is None:
+        return
+    session.add(item)
+    session.flush()
+    found = session.query(model.id).filter(model.id == item.id, clause).first()
+    if found is None:
+        session.rollback()
+        raise PermissionRefused("无权保存该记录：记录将归属其他单位或超出本单位范围，未作任何修改。")
+
+
+class RowScopeFilter(BaseFilter):
+    """FAB base filter applying `scope_clause` to every list, show, edit, delete and choice query."""
+
+    name = "本人可见范围"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        return scoped(query, self.model)
+
+
+SCOPE_FILTER = [["id", RowScopeFilter, None]]

@@ -1,0 +1,82 @@
+"""Reference data from seed/: units and responsibilities, categories, settings, risk scheme, roles.
+
+Idempotent: rows are matched by their natural key (unit name, category name, setting key, scheme
+version) and only missing ones are inserted, so running it twice changes nothing and never
+overwrites what an administrator edited.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.extensions import db
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+
+
+def _read(name: str) -> dict:
+    return json.loads((SEED_DIR / name).read_text(encoding="utf-8"))
+
+
+def load_units(session) -> int:
+    from app.models.org import Unit
+
+    data = _read("units.json")
+    existing = {name for (name,) in session.query(Unit.name)}
+    added = 0
+    for row in [data["office"], *data["members"]]:
+        if row["name"] not in existing:
+            session.add(Unit(**row))
+            added += 1
+    session.flush()
+    return added
+
+
+def load_categories(session) -> int:
+    from app.models.org import Category, Unit
+
+    data = _read("categories.json")["categories"]
+    units = {u.name: u for u in session.query(Unit)}
+    existing = {name for (name,) in session.query(Category.name)}
+    added = 0
+    for order, row in enumerate(data):
+        if row["name"] in existing:
+            continue
+        missing = [n for n in row["units"] if n not in units]
+        if missing:
+            raise ValueError(f"seed/categories.json 引用了未知单位：{missing}")
+        session.add(Category(name=row["name"], description=row.get("description"), sort_order=(order + 1) * 10,
+                             suggested_units=[units[n] for n in row["units"]]))
+        added += 1
+    return added
+
+
+def load_risk_scheme(session) -> int:
+    from app.models.risk import RiskScheme
+    from app.services.risk_scoring import load_scheme
+
+    raw = _read("risk_scheme.json")
+    scheme = load_scheme(raw)
+    if session.query(RiskScheme.id).filter(RiskScheme.scheme_version == scheme.version).first():
+        return 0
+    has_active = session.query(RiskScheme.id).filter(RiskScheme.active.is_(True)).first() is not None
+    session.add(RiskScheme(scheme_version=scheme.version, name=scheme.name,
+                           definition=json.dumps(raw, ensure_ascii=False, indent=1), active=not has_active))
+    return 1
+
+
+def load_reference_data(appbuilder) -> dict[str, int]:
+    from app.security.roles import sync_roles
+    from app.services import settings
+
+    session = db.session
+    counts = {
+        "单位": load_units(session),
+        "事项类别": load_categories(session),
+        "系统设置": settings.ensure_defaults(session),
+        "评估方案": load_risk_scheme(session),
+    }
+    session.commit()
+    granted = sync_roles(appbuilder)
+    counts["新授权限"] = sum(granted.values())
+    return counts

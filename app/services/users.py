@@ -1,0 +1,43 @@
+"""Creating users from the CLI and from seed code, with the same checks as the user page."""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import db
+from app.security.passwords import password_problem
+from app.security.roles import ROLE_NAMES
+from app.services.errors import BusinessError
+
+
+def create_user(username: str, password: str, role: str, unit_name: str | None = None,
+                full_name: str | None = None, email: str | None = None, check_password: bool = True):
+    from app.models.org import Unit
+
+    sm = current_app.appbuilder.sm
+    if role not in ROLE_NAMES:
+        raise BusinessError(f"未知角色：{role}；可选：{'、'.join(ROLE_NAMES)}")
+    if not username or len(username) > 128:
+        raise BusinessError("用户名不能为空且不超过128个字符")
+    if sm.find_user(username=username):
+        raise BusinessError(f"用户名 {username} 已存在")
+    if check_password:
+        problem = password_problem(password)
+        if problem:
+            raise BusinessError(problem)
+    unit = None
+    if unit_name:
+        unit = db.session.query(Unit).filter(Unit.name == unit_name).first()
+        if unit is None:
+            raise BusinessError(f"未知单位：{unit_name}（请使用成员单位全称，如 县税务局）")
+    if role == "UnitStaff" and unit is None:
+        raise BusinessError("成员单位联络人（UnitStaff）必须用 --unit 指定所属单位")
+    role_obj = sm.find_role(role)
+    if role_obj is None:
+        raise BusinessError("角色尚未创建，请先运行 flask seed load")
+    user = sm.add_user(username=username, first_name=full_name or username, last_name=role,
+                       email=email or f"{username}@users.invalid", role=role_obj, password=password)
+    if not user:
+        raise BusinessError("创建用户失败（用户名或邮箱可能重复）")
+    user.unit_id = unit.id if unit else None
+    db.session.commit()
+    return user

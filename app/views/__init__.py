@@ -1,0 +1,43 @@
+"""Pages and API resources, registered by mechanism. The menu mirrors the founding document."""
+from __future__ import annotations
+
+# menu item name -> [(resource permission name, permission)] that make the entry visible to a role
+MENU_RESOURCES: dict[str, set[tuple[str, str]]] = {}
+
+CATEGORY_ICONS = {
+    "工作台": "fa-tachometer", "督促推进": "fa-bullhorn", "会议机制": "fa-users", "信息共享": "fa-share-alt",
+    "风险评估": "fa-exclamation-triangle", "联合调研及提案": "fa-search", "重点案件协调组": "fa-flag",
+    "评价与监督": "fa-check-square-o", "基础数据": "fa-database", "系统管理": "fa-cogs",
+}
+
+
+def add_view(appbuilder, view, name: str, category: str, icon: str = "fa-list", permission: str = "can_list"):
+    appbuilder.add_view(view, name, icon=icon, category=category,
+                        category_icon=CATEGORY_ICONS.get(category, "fa-folder"))
+    resource = view.class_permission_name or view.__name__
+    MENU_RESOURCES.setdefault(name, set()).add((resource, permission))
+    MENU_RESOURCES.setdefault(category, set()).add((resource, permission))
+
+
+def add_link(appbuilder, name: str, href: str, category: str, resource: str, permission: str, icon: str = "fa-link"):
+    appbuilder.add_link(name, href=href, icon=icon, category=category,
+                        category_icon=CATEGORY_ICONS.get(category, "fa-folder"))
+    MENU_RESOURCES.setdefault(name, set()).add((resource, permission))
+    MENU_RESOURCES.setdefault(category, set()).add((resource, permission))
+
+
+def register_views(appbuilder) -> None:
+    from app.views import (audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
+                           supervision)
+
+    # Order = menu order: workbench first, then the six mechanisms, then reference data and admin.
+    dashboard.register(appbuilder)
+    supervision.register(appbuilder)
+    meetings.register(appbuilder)
+    sharing.register(appbuilder)
+    risk.register(appbuilder)
+    research.register(appbuilder)
+    groups.register(appbuilder)
+    evaluation.register(appbuilder)
+    basic.register(appbuilder)
+    audit.register(appbuilder)

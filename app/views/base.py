@@ -1,0 +1,315 @@
+"""Base classes every page and API resource derives from.
+
+They hold the cross-cutting rules once: the row-level scope (as base filter, on related-field
+choices, on actions and API writes), the optimistic lock, shared permission names for a resource's
+page and API, and Chinese error messages instead of FAB's English/SQL ones.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import API_RESULT_RES_KEY
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+
+from app.extensions import db
+from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope
+from app.services.errors import BusinessError, StaleEdit
+from app.services.validation import check_choices, check_lengths
+from app.views.labels import LABELS
+
+# One permission per (resource, action), shared by the page and the API of the resource.
+PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
+                    "action": "list", "action_post": "list"}
+API_PERMISSIONS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
+                   "delete": "delete"}
+DB_ERROR_MESSAGE = "保存失败：数据与已有记录冲突（如编号重复）或已被他人修改，未作任何修改。"
+
+
+def relation_columns(datamodel: SQLAInterface, columns) -> list[str]:
+    return [c for c in columns or [] if datamodel.is_relation(c)]
+
+
+def check_lock_version(item, submitted) -> None:
+    """The second of two editors is told; nothing of theirs overwrites the first's save."""
+    if submitted in (None, ""):
+        return
+    try:
+        submitted = int(submitted)
+    except (TypeError, ValueError):
+        raise BusinessError("版本号无效")
+    if submitted != item.version_id:
+        raise StaleEdit()
+
+
+class RecordRules:
+    """A resource's rules, shared by its page and its API (subclass once per resource).
+
+    `choice_columns` maps coded columns to their Chinese labels (select boxes on pages, checked on
+    the API); `rules` calls the domain services; `fill_owner` sets ownership from the current user.
+    """
+
+    choice_columns: dict[str, dict] = {}
+
+    def validate(self, item) -> None:
+        check_lengths(item)
+        check_choices(item, self.choice_columns)
+        self.rules(item)
+
+    def rules(self, item) -> None:
+        pass
+
+    def fill_owner(self, item) -> None:
+        pass
+
+    def check_add(self, item) -> None:
+        pass
+
+    def check_update(self, item) -> None:
+        pass
+
+    def check_delete(self, item) -> None:
+        pass
+
+
+def choice_field(label, choices: dict, required: bool = True):
+    from flask_appbuilder.fieldwidgets import Select2Widget
+    from wtforms import SelectField, validators
+
+    return SelectField(label, choices=list(choices.items()), widget=Select2Widget(),
+                       validators=[validators.DataRequired()] if required else [validators.Optional()])
+
+
+class ScopedModelView(RecordRules, ModelView):
+    """A FAB ModelView limited to the user's row-level scope on every path."""
+
+    base_filters = SCOPE_FILTER
+    label_columns = LABELS
+    method_permission_name = PAGE_PERMISSIONS
+    exclude_route_methods = {"download"}  # files go through the permission-checked attachment route
+    page_size = 20
+    database_error_message = DB_ERROR_MESSAGE
+    #: relation columns the current user must not choose outside their scope; filled automatically
+    scoped_relations = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def _init_forms(self):
+        from app.views.labels import LABELS
+
+        for key, choices in self.choice_columns.items():
+            label = self.label_columns.get(key, LABELS.get(key, key))
+            if key in (self.add_columns or []):
+                self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), key: choice_field(label, choices)}
+            if key in (self.edit_columns or []):
+                self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), key: choice_field(label, choices)}
+        if self.scoped_relations:
+            self.add_form_query_rel_fields = self._scoped_rel(self.add_form_query_rel_fields, self.add_columns)
+            self.edit_form_query_rel_fields = self._scoped_rel(self.edit_form_query_rel_fields, self.edit_columns)
+            self.search_form_query_rel_fields = self._scoped_rel(self.search_form_query_rel_fields, self.search_columns)
+        super()._init_forms()
+        if hasattr(self.datamodel.obj, "version_id"):
+            self.edit_form = type(self.edit_form.__name__, (self.edit_form,), {"lock_version": HiddenField()})
+
+    def _scoped_rel(self, configured, columns):
+        configured = dict(configured or {})
+        columns = columns or self.datamodel.get_user_columns_list()
+        for column in relation_columns(self.datamodel, columns):
+            configured.setdefault(column, SCOPE_FILTER)
+        return configured
+
+    # --- optimistic lock and scope on writes --------------------------------------------------
+    def prefill_form(self, form, pk):
+        if hasattr(form, "lock_version"):
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                form.lock_version.data = item.version_id
+
+    def pre_update(self, item):
+        check_lock_version(item, getattr(item, "lock_version", None))
+        self.validate(item)
+        self.check_update(item)
+        ensure_in_scope(db.session, item)
+
+    def pre_add(self, item):
+        self.fill_owner(item)
+        self.validate(item)
+        self.check_add(item)
+        ensure_in_scope(db.session, item)
+
+    def pre_delete(self, item):
+        self.check_delete(item)
+
+    # --- actions must not bypass the scope (FAB-NOTES: base_filters) -------------------------
+    def action(self, name, pk):
+        if request.method != "POST":
+            abort(405)
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    def action_post(self):
+        pks = request.form.getlist("rowid")
+        items = [self.datamodel.get(pk, self._base_filters) for pk in pks]
+        if any(item is None for item in items):
+            abort(404)
+        return super().action_post()
+
+    def _delete(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        try:
+            self.pre_delete(item)
+        except BusinessError as exc:
+            flash(exc.message, "danger")
+            return
+        try:
+            self.datamodel.delete(item)
+            self.post_delete(item)
+            flash(self.delete_row_message, "success")
+        except Exception:
+            db.session.rollback()
+            flash("删除失败：该记录仍被其他记录引用，未作任何修改。", "danger")
+        self.update_redirect()
+
+
+def api_error(api, exc: BusinessError):
+    db.session.rollback()
+    return api.response(exc.status_code, message=exc.message)
+
+
+class ScopedApi(RecordRules, ModelRestApi):
+    """A FAB ModelRestApi with the same permissions and row-level scope as the pages."""
+
+    base_filters = SCOPE_FILTER
+    label_columns = LABELS
+    method_permission_name = API_PERMISSIONS
+    allow_browser_login = False  # JWT only: a page session must not drive the API (no CSRF there)
+    page_size = 20
+    max_page_size = 100
+
+    def __init__(self):
+        columns = set(self.add_columns or []) | set(self.edit_columns or [])
+        if not columns:
+            datamodel = self.datamodel
+            columns = set(datamodel.get_user_columns_list())
+        self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
+        self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
+        for column in relation_columns(self.datamodel, columns):
+            self.add_query_rel_fields.setdefault(column, SCOPE_FILTER)
+            self.edit_query_rel_fields.setdefault(column, SCOPE_FILTER)
+        super().__init__()
+
+    def _refuse_foreign_relations(self, data: dict, columns) -> None:
+        """A body naming a related record outside the writer's scope is refused (404-style)."""
+        from app.security.scope import scope_clause
+
+        for column in relation_columns(self.datamodel, columns):
+            if column not in data or data[column] in (None, [], ""):
+                continue
+            related = self.datamodel.get_related_model(column)
+            clause = scope_clause(related, current_user())
+            if clause is None:
+                continue
+            ids = data[column] if isinstance(data[column], list) else [data[column]]
+            try:
+                ids = [int(i) for i in ids]
+            except (TypeError, ValueError):
+                raise BusinessError(f"字段 {column} 的值无效", 422)
+            found = db.session.query(related.id).filter(related.id.in_(ids), clause).count()
+            if found != len(set(ids)):
+                raise BusinessError(f"字段 {column} 引用了不存在或无权使用的记录", 422)
+
+    def post_headless(self):
+        if not request.is_json or not isinstance(request.json, dict):
+            return self.response_400(message="请求体必须是 JSON 对象")
+        try:
+            self._refuse_foreign_relations(request.json, self.add_columns)
+            item = self.add_model_schema.load(request.json)
+            self.fill_owner(item)
+            self.validate(item)
+            self.check_add(item)
+            ensure_in_scope(db.session, item)
+            db.session.commit()
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
+        except BusinessError as exc:
+            return api_error(self, exc)
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response(422, message=DB_ERROR_MESSAGE)
+        self.post_add(item)
+        return self.response(201, **{API_RESULT_RES_KEY: self.add_model_schema.dump(item, many=False),
+                                     "id": self.datamodel.get_pk_value(item)})
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not request.is_json or not isinstance(request.json, dict):
+            return self.response_400(message="请求体必须是 JSON 对象")
+        if not item:
+            return self.response_404()
+        body = dict(request.json)
+        submitted_version = body.pop("version_id", None)
+        try:
+            check_lock_version(item, submitted_version)
+            self._refuse_foreign_relations(body, self.edit_columns)
+            data = self._merge_update_item(item, body)
+            item = self.edit_model_schema.load(data, instance=item)
+            self.validate(item)
+            self.check_update(item)
+            ensure_in_scope(db.session, item)
+            db.session.commit()
+        except ValidationError as err:
+            db.session.rollback()
+            return self.response_422(message=err.messages)
+        except BusinessError as exc:
+            return api_error(self, exc)
+        except StaleDataError:
+            db.session.rollback()
+            return api_error(self, StaleEdit())
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response(422, message=DB_ERROR_MESSAGE)
+        self.post_update(item)
+        return self.response(200, **{API_RESULT_RES_KEY: self.edit_model_schema.dump(item, many=False)})
+
+    def delete_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            return self.response_404()
+        try:
+            self.check_delete(item)
+            db.session.delete(item)
+            db.session.commit()
+        except BusinessError as exc:
+            return api_error(self, exc)
+        except SQLAlchemyError:
+            db.session.rollback()
+            return self.response(422, message="删除失败：该记录仍被其他记录引用，未作任何修改。")
+        self.post_delete(item)
+        return self.response(200, message="已删除")
+
+    def response_404(self):
+        return self.response(404, message="记录不存在或无权访问")
+
+
+def workflow_call(api, func, *args, **kwargs):
+    """Run a workflow service from an API endpoint: commit on success, 4xx JSON on refusal."""
+    try:
+        result = func(*args, **kwargs)
+        db.session.commit()
+    except BusinessError as exc:
+        return api_error(api, exc)
+    except StaleDataError:
+        return api_error(api, StaleEdit())
+    return result
+
+
+__all__ = ["ScopedModelView", "ScopedApi", "safe", "workflow_call", "check_lock_version", "redirect"]

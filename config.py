@@ -1,0 +1,122 @@
+"""Configuration, read from the environment.
+
+Every setting has a documented default so that `make run` works on a fresh clone; production
+deployments set them through the environment (see README, "配置").
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH") or BASE_DIR / "instance")
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def load_secret_key(instance_dir: Path = INSTANCE_PATH) -> str:
+    """SECRET_KEY from the environment, else a random key generated once into instance/.
+
+    Never a constant in the repository: each installation gets its own key on first run.
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the dialect "postgres"; SQLAlchemy 2 wants "postgresql".
+        return url.replace("postgres://", "postgresql://", 1)
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_PATH / 'fyld.db'}"
+
+
+class Config:
+    # --- Flask / database -------------------------------------------------------------
+    SECRET_KEY = load_secret_key()
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    INSTANCE_DIR = str(INSTANCE_PATH)
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 20)
+    MAX_CONTENT_LENGTH = (MAX_UPLOAD_MB + 1) * 1024 * 1024
+    ALLOWED_UPLOAD_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip")
+
+    # --- The organisation (defaults; administrators change them on the settings page) ---
+    ORG_NAME = os.environ.get("ORG_NAME", "平陆县")
+    APP_NAME = os.environ.get("APP_NAME", "企业破产处置府院联动平台")
+
+    # --- PDF ---------------------------------------------------------------------------
+    PDF_FONT = os.environ.get("PDF_FONT") or None
+
+    # --- Flask-AppBuilder --------------------------------------------------------------
+    FAB_CREATE_DB = False  # Alembic owns the schema (FAB-NOTES: Wiring)
+    FAB_UPDATE_PERMS = False  # permissions come from `flask seed load` / `flask roles sync`
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
+    FAB_ADD_SECURITY_API = False
+    FAB_API_SWAGGER_UI = True
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_BASE_TEMPLATE = "appbuilder/baselayout.html"
+    FAB_INDEX_VIEW = "app.views.dashboard.HomeIndexView"
+    FAB_STATIC_FOLDER = "static/appbuilder"
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_FOLDER = "translations"
+    LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
+    APP_THEME = ""
+
+    # --- Security ------------------------------------------------------------------------
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+    AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "5 per 5 minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    FAB_SAFE_REDIRECT_HOSTS = [h for h in os.environ.get("SAFE_REDIRECT_HOSTS", "").split(",") if h]
+    JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_MINUTES", 60) * 60
+
+    # --- Mail (reminders); off unless MAIL_SERVER is set -------------------------------
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+
+    # --- Serving -------------------------------------------------------------------------
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = _env_int("PORT", 5000)
+    WEB_WORKERS = _env_int("WEB_WORKERS", 4)
+    SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static assets are versioned by release

@@ -4,6 +4,8 @@ from __future__ import annotations
 # menu item name -> [(resource permission name, permission)] that make the entry visible to a role
 MENU_RESOURCES: dict[str, set[tuple[str, str]]] = {}
 
+MENU_ORDER = ["工作台", "督促推进", "会议机制", "信息共享", "风险评估", "联合调研及提案", "重点案件协调组",
+              "评价与监督", "基础数据", "系统管理", "Security"]
 CATEGORY_ICONS = {
     "工作台": "fa-tachometer", "督促推进": "fa-bullhorn", "会议机制": "fa-users", "信息共享": "fa-share-alt",
     "风险评估": "fa-exclamation-triangle", "联合调研及提案": "fa-search", "重点案件协调组": "fa-flag",
@@ -41,3 +43,5 @@ def register_views(appbuilder) -> None:
     evaluation.register(appbuilder)
     basic.register(appbuilder)
     audit.register(appbuilder)
+    order = {name: index for index, name in enumerate(MENU_ORDER)}
+    appbuilder.menu.menu.sort(key=lambda item: order.get(item.name, len(order)))

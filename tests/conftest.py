@@ -74,7 +74,23 @@ def build_test_app(database_url: str, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+
+    @application.teardown_request
+    def _end_of_request(exc):
+        # Tests keep an app context pushed (fixtures), which requests then share; in production each
+        # request has its own session. Roll back whatever a request left uncommitted, as production would.
+        from flask import g
+
+        from app.extensions import db
+
+        db.session.rollback()
+        # ... and forget who was logged in: with a shared app context, Flask-Login would otherwise
+        # reuse the previous request's user (g._login_user) for the next client.
+        for name in ("_login_user", "user"):
+            g.pop(name, None)
+
+    return application
 
 
 def prepare_database(app) -> None:

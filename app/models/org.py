@@ -86,6 +86,8 @@ category_unit = Table(
     Model.metadata,
     Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
     Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # the seed's order: the first suggested unit is the suggested lead unit
+    Column("position", Integer, nullable=False, server_default="100"),
 )
 
 
@@ -98,7 +100,7 @@ class Category(VersionedMixin, Model):
     description: Mapped[Optional[str]] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, default=100, nullable=False)
     suggested_units: Mapped[list[Unit]] = relationship(
-        Unit, secondary=category_unit, lazy="selectin", order_by=Unit.sort_order
+        Unit, secondary=category_unit, lazy="selectin", order_by=(category_unit.c.position, Unit.sort_order)
     )
 
     def __repr__(self) -> str:

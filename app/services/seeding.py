@@ -33,7 +33,7 @@ def load_units(session) -> int:
 
 
 def load_categories(session) -> int:
-    from app.models.org import Category, Unit
+    from app.models.org import Category, Unit, category_unit
 
     data = _read("categories.json")["categories"]
     units = {u.name: u for u in session.query(Unit)}
@@ -45,8 +45,12 @@ def load_categories(session) -> int:
         missing = [n for n in row["units"] if n not in units]
         if missing:
             raise ValueError(f"seed/categories.json 引用了未知单位：{missing}")
-        session.add(Category(name=row["name"], description=row.get("description"), sort_order=(order + 1) * 10,
-                             suggested_units=[units[n] for n in row["units"]]))
+        category = Category(name=row["name"], description=row.get("description"), sort_order=(order + 1) * 10)
+        session.add(category)
+        session.flush()
+        for position, unit_name in enumerate(row["units"]):
+            session.execute(category_unit.insert().values(category_id=category.id, unit_id=units[unit_name].id,
+                                                          position=position))
         added += 1
     return added
 

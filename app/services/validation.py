@@ -67,8 +67,10 @@ def validate_case(case) -> None:
 def check_unique_case_number(session, case) -> None:
     from app.models.cases import Case
 
-    query = session.query(Case.id).filter(Case.case_number == case.case_number)
-    if case.id:
-        query = query.filter(Case.id != case.id)
-    if query.first():
+    with session.no_autoflush:
+        query = session.query(Case.id).filter(Case.case_number == case.case_number)
+        if case.id:
+            query = query.filter(Case.id != case.id)
+        duplicate = query.first()
+    if duplicate:
         raise BusinessError(f"案号 {case.case_number} 已存在，不能重复登记", 422)

@@ -102,6 +102,16 @@ class ScopedModelView(RecordRules, ModelView):
     def _init_forms(self):
         from app.views.labels import LABELS
 
+        from sqlalchemy import Boolean, inspect as sa_inspect
+        from wtforms import BooleanField
+
+        # A checkbox left unticked means False: FAB would mark non-nullable booleans as required.
+        for column in sa_inspect(self.datamodel.obj).columns:
+            if isinstance(column.type, Boolean):
+                label = self.label_columns.get(column.key, LABELS.get(column.key, column.key))
+                for columns, attr in ((self.add_columns, "add_form_extra_fields"), (self.edit_columns, "edit_form_extra_fields")):
+                    if column.key in (columns or []) and column.key not in (getattr(self, attr) or {}):
+                        setattr(self, attr, {**(getattr(self, attr) or {}), column.key: BooleanField(label)})
         for key, choices in self.choice_columns.items():
             label = self.label_columns.get(key, LABELS.get(key, key))
             if key in (self.add_columns or []):
@@ -232,6 +242,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         try:
             self._refuse_foreign_relations(request.json, self.add_columns)
             item = self.add_model_schema.load(request.json)
+            db.session.add(item)
             self.fill_owner(item)
             self.validate(item)
             self.check_add(item)

@@ -210,6 +210,7 @@ def upgrade():
     op.create_table('category_unit',
     sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), server_default='100', nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['category.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('category_id', 'unit_id')

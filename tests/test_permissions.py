@@ -1,0 +1,174 @@
+"""Role × resource × action, through pages and the API, and unit A guessing unit B's records.
+
+The expected matrix below is the specification (DESIGN.md "Who uses it"); the app must match it.
+L list, S show, A add, E edit, D delete. Roles: Admin, Office, Convener, UnitStaff (tax), Viewer.
+"""
+from __future__ import annotations
+
+import pytest
+
+ROLE_USERS = {"Admin": "admin", "Office": "office", "Convener": "convener", "UnitStaff": "tax", "Viewer": "viewer"}
+MATRIX = {
+    # api resource: (page view route, {role: allowed actions})
+    "unit": ("unitview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "case": ("caseview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "item": ("matterview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "meeting": ("meetingview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LSAE", "UnitStaff": "LS", "Viewer": "LS"}),
+    "minutes": ("minutesview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "decision": ("decisionview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "bulletin": ("bulletinview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "policy": ("policyview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "assessment": ("assessmentview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "", "Viewer": "LS"}),
+    "plan": ("planview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "research": ("researchview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "proposal": ("proposalview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "group": ("groupview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "evaluation": ("evaluationview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "clue": ("clueview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LSA", "Viewer": ""}),
+    "audit": ("auditlogview", {"Admin": "LS", "Office": "LS", "Convener": "", "UnitStaff": "", "Viewer": ""}),
+}
+CASES = [(resource, role) for resource in MATRIX for role in ROLE_USERS]
+
+
+@pytest.mark.parametrize("resource,role", CASES)
+def test_api_list_and_write_permissions(clients, resource, role):
+    allowed = MATRIX[resource][1][role]
+    api = clients.api(ROLE_USERS[role])
+    listed = api.get(f"/api/v1/{resource}/")
+    assert (listed.status_code == 200) == ("L" in allowed), listed.status_code
+    created = api.post(f"/api/v1/{resource}/", json={})
+    if "A" in allowed:
+        assert created.status_code in (400, 422), created.get_data(as_text=True)  # permitted, body invalid
+    else:
+        assert created.status_code in (403, 404, 405)
+    for method, letter in (("put", "E"), ("delete", "D")):
+        response = getattr(api, method)(f"/api/v1/{resource}/999999", json={})
+        # with the permission: the (absent) record is 404; without: 403 (or 405 for read-only resources)
+        assert response.status_code == (404 if letter in allowed else response.status_code)
+        if letter not in allowed:
+            assert response.status_code in (403, 405)
+
+
+@pytest.mark.parametrize("resource,role", CASES)
+def test_page_list_and_add_permissions(clients, resource, role):
+    route, expected = MATRIX[resource]
+    allowed = expected[role]
+    web = clients.web(ROLE_USERS[role])
+    listed = web.get(f"/{route}/list/")
+    if "L" in allowed:
+        assert listed.status_code == 200
+    else:
+        assert listed.status_code in (302, 403)
+    add = web.get(f"/{route}/add")
+    if "A" in allowed:
+        assert add.status_code == 200
+    else:
+        assert add.status_code in (302, 403, 404, 405)
+
+
+def test_viewer_and_convener_cannot_change_anything_through_pages(app, clients, factory):
+    case = factory.case()
+    for username in ("viewer", "convener"):
+        web = clients.web(username)
+        before = case.enterprise_name
+        response = web.post(f"/caseview/edit/{case.id}", data={"enterprise_name": "改名公司"})
+        assert response.status_code in (302, 403)
+        response = web.post(f"/caseview/delete/{case.id}")
+        assert response.status_code in (302, 403)
+        from app.extensions import db
+        from app.models import Case
+
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).enterprise_name == before
+
+
+# --- unit A guessing unit B's records ----------------------------------------------------------------
+
+@pytest.fixture
+def two_units(factory):
+    """A matter and a case of 县人社局 (hr) that 县税务局 (tax) must never see, and tax's own."""
+    hr_case = factory.case()
+    tax_case = factory.case()
+    hr_matter = factory.matter(lead="县人社局", case=hr_case)
+    tax_matter = factory.matter(lead="县税务局", case=tax_case)
+    return {"hr_case": hr_case.id, "tax_case": tax_case.id, "hr_matter": hr_matter.id, "tax_matter": tax_matter.id}
+
+
+def test_unit_sees_own_matter_not_other(clients, two_units):
+    web = clients.web("tax")
+    assert web.get(f"/matterview/show/{two_units['tax_matter']}").status_code == 200
+    assert web.get(f"/matterview/show/{two_units['hr_matter']}").status_code == 404
+    api = clients.api("tax")
+    assert api.get(f"/api/v1/item/{two_units['tax_matter']}").status_code == 200
+    assert api.get(f"/api/v1/item/{two_units['hr_matter']}").status_code == 404
+    ids = [row["id"] for row in api.get("/api/v1/item/").json["result"]]
+    assert two_units["tax_matter"] in ids and two_units["hr_matter"] not in ids
+    html = web.get("/matterview/list/").get_data(as_text=True)
+    assert f"/matterview/show/{two_units['hr_matter']}" not in html
+
+
+def test_unit_cases_scope(clients, two_units):
+    api = clients.api("tax")
+    assert api.get(f"/api/v1/case/{two_units['tax_case']}").status_code == 200
+    assert api.get(f"/api/v1/case/{two_units['hr_case']}").status_code == 404
+    assert clients.web("tax").get(f"/caseview/show/{two_units['hr_case']}").status_code == 404
+    listed = api.get("/api/v1/case/").json
+    assert listed["count"] == 1
+
+
+def test_guessed_pk_on_other_units_actions_and_forms(app, clients, two_units):
+    web = clients.web("tax")
+    # FAB's action routes fetch by pk without filters unless guarded: must be 404 for others' rows
+    assert web.post(f"/matterview/action/anything/{two_units['hr_matter']}").status_code == 404
+    assert web.post("/matterview/action_post", data={"action": "x", "rowid": [two_units["hr_matter"]]}).status_code == 404
+    # related-field choices in the progress form list only cases in the unit's scope
+    form = web.get("/caseprogressview/add").get_data(as_text=True)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Case
+
+        hr_number = db.session.get(Case, two_units["hr_case"]).case_number
+        tax_number = db.session.get(Case, two_units["tax_case"]).case_number
+    assert tax_number in form and hr_number not in form
+
+
+def test_unit_cannot_write_progress_onto_other_units_case(app, clients, two_units):
+    api = clients.api("tax")
+    refused = api.post("/api/v1/progress/", json={"case": two_units["hr_case"], "entry_date": "2026-03-02",
+                                                 "content": "越权进展"})
+    assert refused.status_code in (403, 404, 422)
+    accepted = api.post("/api/v1/progress/", json={"case": two_units["tax_case"], "entry_date": "2026-03-02",
+                                                  "content": "本单位进展"})
+    assert accepted.status_code == 201, accepted.get_data(as_text=True)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import CaseProgress, Unit
+
+        entries = db.session.query(CaseProgress).all()
+        assert [e.content for e in entries] == ["本单位进展"]
+        assert entries[0].unit_id == db.session.query(Unit.id).filter(Unit.name == "县税务局").scalar()
+
+
+def test_unit_cannot_claim_progress_for_another_unit(app, clients, two_units):
+    """A write that names another unit is overridden by the user's own unit (ownership from the user)."""
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Unit
+
+        hr_id = db.session.query(Unit.id).filter(Unit.name == "县人社局").scalar()
+    response = clients.api("tax").post("/api/v1/progress/", json={
+        "case": two_units["tax_case"], "entry_date": "2026-03-02", "content": "冒名", "unit": hr_id})
+    with app.app_context():
+        from app.extensions import db
+        from app.models import CaseProgress
+
+        rows = db.session.query(CaseProgress).all()
+        assert all(row.unit_id != hr_id for row in rows)
+    assert response.status_code in (201, 403, 422)
+
+
+def test_info_endpoint_related_choices_are_scoped(app, clients, two_units):
+    info = clients.api("tax").get("/api/v1/progress/_info?q=(keys:!(add_columns))").json
+    case_field = next(c for c in info["add_columns"] if c["name"] == "case")
+    ids = {v["id"] for v in case_field["values"]}
+    assert two_units["tax_case"] in ids and two_units["hr_case"] not in ids

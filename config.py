@@ -79,7 +79,7 @@ class Config:
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
-    FAB_BASE_TEMPLATE = "appbuilder/baselayout.html"
+    FAB_BASE_TEMPLATE = "fyld_base.html"
     FAB_INDEX_VIEW = "app.views.dashboard.HomeIndexView"
     FAB_STATIC_FOLDER = "static/appbuilder"
     AUTH_TYPE = 1  # AUTH_DB

@@ -15,6 +15,11 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config_overrides:
         app.config.update(config_overrides)
+    from app.security.passwords import password_policy
+
+    # Length and a blocklist, no composition rules (OWASP ASVS 2.1): for every password form of FAB.
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", password_policy)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

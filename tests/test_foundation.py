@@ -244,14 +244,14 @@ def test_admin_creates_unit_staff_user_who_sees_only_that_unit(app, clients, fac
     response = clients.web("admin").post("/users/add", data={
         "first_name": "王税务", "last_name": "联络人", "username": "wang", "email": "wang@example.cn",
         "unit": str(tax.id), "roles": [str(role.id)], "active": "y",
-        "password": "平陆税务局联络人口令", "conf_password": "平陆税务局联络人口令"}, follow_redirects=True)
+        "password": "平陆县税务局联络人登录口令", "conf_password": "平陆县税务局联络人登录口令"}, follow_redirects=True)
     assert response.status_code == 200
     user = db_session.query(m.AppUser).filter_by(username="wang").one()
     assert user.unit_id == tax.id
     own = factory.matter(lead="县税务局")
     other = factory.matter(lead="县人社局")
     web = app.test_client()
-    assert web.post("/login/", data={"username": "wang", "password": "平陆税务局联络人口令"}).status_code == 302
+    assert web.post("/login/", data={"username": "wang", "password": "平陆县税务局联络人登录口令"}).status_code == 302
     assert web.get(f"/matterview/show/{own.id}").status_code == 200
     assert web.get(f"/matterview/show/{other.id}").status_code == 404
 
@@ -260,7 +260,7 @@ def test_user_form_requires_unit_for_unit_staff(app, clients, db_session):
     role = app.appbuilder.sm.find_role("UnitStaff")
     response = clients.web("admin").post("/users/add", data={
         "first_name": "无单位", "last_name": "x", "username": "nounit", "email": "nounit@example.cn",
-        "roles": [str(role.id)], "active": "y", "password": "没有单位的联络人口令", "conf_password": "没有单位的联络人口令"},
+        "roles": [str(role.id)], "active": "y", "password": "没有单位的联络人的登录口令", "conf_password": "没有单位的联络人的登录口令"},
         follow_redirects=True)
     assert "必须选择所属单位" in response.get_data(as_text=True)
     assert db_session.query(m.AppUser).filter_by(username="nounit").count() == 0

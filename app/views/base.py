@@ -30,6 +30,23 @@ API_PERMISSIONS = {"get_list": "list", "get": "show", "info": "list", "post": "a
 DB_ERROR_MESSAGE = "保存失败：数据与已有记录冲突（如编号重复）或已被他人修改，未作任何修改。"
 
 
+def display_value(value):
+    """How a value reads to a clerk: nothing for None, 是/否 for booleans, dates without seconds."""
+    import datetime as _dt
+
+    if value is None:
+        return ""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, _dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return value
+
+
 def relation_columns(datamodel: SQLAInterface, columns) -> list[str]:
     return [c for c in columns or [] if datamodel.is_relation(c)]
 
@@ -97,6 +114,10 @@ class ScopedModelView(RecordRules, ModelView):
     scoped_relations = True
 
     def __init__(self, **kwargs):
+        columns = set(self.list_columns or []) | set(self.show_columns or [])
+        for fieldset in self.show_fieldsets or []:
+            columns |= set(fieldset[1].get("fields", []))
+        self.formatters_columns = {**{c: display_value for c in columns}, **(self.formatters_columns or {})}
         super().__init__(**kwargs)
 
     def _init_forms(self):
@@ -189,6 +210,52 @@ class ScopedModelView(RecordRules, ModelView):
         self.update_redirect()
 
 
+MARSHMALLOW_MESSAGES = [
+    (r"Missing data for required field\.", "必填"),
+    (r"Field may not be null\.", "不能为空"),
+    (r"Unknown field\.", "未知字段"),
+    (r"Not a valid integer\.", "不是有效的整数"),
+    (r"Not a valid number\.", "不是有效的数字"),
+    (r"Not a valid date\.", "不是有效的日期（格式 YYYY-MM-DD）"),
+    (r"Not a valid datetime\.", "不是有效的时间（格式 YYYY-MM-DDTHH:MM:SS）"),
+    (r"Not a valid boolean\.", "不是有效的是/否值"),
+    (r"Not a valid string\.", "不是有效的文本"),
+    (r"Not a valid list\.", "应为列表"),
+    (r"Invalid input type\.", "类型无效"),
+    (r"Longer than maximum length (\d+)\.", r"超过最大长度 \1"),
+    (r"Length must be between .*", "长度不符合要求"),
+    (r"Related object doesn't exist in DB", "关联记录不存在"),
+    (r"Must be one of: .*", "取值无效"),
+]
+
+
+def chinese_validation_errors(messages) -> dict:
+    """marshmallow's English field errors, in Chinese, keyed by field."""
+    import re
+
+    def translate(text):
+        for pattern, replacement in MARSHMALLOW_MESSAGES:
+            if re.fullmatch(pattern, str(text)):
+                return re.sub(pattern, replacement, str(text))
+        return str(text)
+
+    if isinstance(messages, dict):
+        return {key: chinese_validation_errors(value) if isinstance(value, dict) else
+                [translate(v) for v in (value if isinstance(value, list) else [value])]
+                for key, value in messages.items()}
+    return {"_schema": [translate(m) for m in (messages if isinstance(messages, list) else [messages])]}
+
+
+def validation_response(api, err: ValidationError):
+    db.session.rollback()
+    errors = chinese_validation_errors(err.messages)
+    parts = []
+    for key, value in errors.items():
+        label = LABELS.get(key, key)
+        parts.append(f"{label}：{'、'.join(map(str, value)) if isinstance(value, list) else value}")
+    return api.response(422, message="数据校验未通过：" + "；".join(parts), errors=errors)
+
+
 def api_error(api, exc: BusinessError):
     db.session.rollback()
     return api.response(exc.status_code, message=exc.message)
@@ -249,8 +316,7 @@ class ScopedApi(RecordRules, ModelRestApi):
             ensure_in_scope(db.session, item)
             db.session.commit()
         except ValidationError as err:
-            db.session.rollback()
-            return self.response_422(message=err.messages)
+            return validation_response(self, err)
         except BusinessError as exc:
             return api_error(self, exc)
         except SQLAlchemyError:
@@ -278,8 +344,7 @@ class ScopedApi(RecordRules, ModelRestApi):
             ensure_in_scope(db.session, item)
             db.session.commit()
         except ValidationError as err:
-            db.session.rollback()
-            return self.response_422(message=err.messages)
+            return validation_response(self, err)
         except BusinessError as exc:
             return api_error(self, exc)
         except StaleDataError:

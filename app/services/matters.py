@@ -639,7 +639,7 @@ def reminder_emails(session, run: ReminderRun) -> dict[str, list[str]]:
     users = session.query(m.AppUser).filter(m.AppUser.unit_id.in_(by_unit), m.AppUser.active.is_(True))
     addresses: dict[int, set[str]] = {uid: ({units[uid].email} if units[uid].email else set()) for uid in by_unit}
     for user in users:
-        if user.email and "@" in user.email:
+        if user.email and "@" in user.email and not user.email.endswith(".invalid"):  # placeholder addresses
             addresses[user.unit_id].add(user.email)
     for uid, lines in by_unit.items():
         for address in sorted(addresses[uid]):

@@ -164,7 +164,7 @@ class MatterView(MatterRules, ScopedModelView):
 
     def _init_forms(self):
         extra = {"co_unit_list": QuerySelectMultipleField(
-            _("配合单位"), query_func=_units_query, get_label=lambda u: u.name,
+            _("配合单位"), query_func=_units_query, get_label=lambda u: u.name, get_pk_func=lambda u: u.id,
             widget=Select2ManyWidget(), validators=[validators.Optional()])}
         self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), **extra, "deadline": DateField(
             _("办理期限"), format="%Y-%m-%d", default=svc.default_deadline, widget=DatePickerWidget(),

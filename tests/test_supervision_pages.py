@@ -29,6 +29,8 @@ def test_main_path_through_pages(app, clients, frozen):
         pk = db.session.query(m.Matter.id).filter(m.Matter.title.like("关于协助核查%")).scalar()
     matter = load(app, pk)
     assert matter.status == "draft" and [a.unit.name for a in matter.assignments] == ["县税务局", "县市场监管局"]
+    assert response.headers["Location"].endswith(f"/matter/show/{pk}")
+    assert "平陆县企业破产处置府院联动机制办公室</option>" not in form  # the office is never a lead unit
     assert events(app, pk) == ["create"]
 
     page = html(office.get(f"/matter/show/{pk}"))

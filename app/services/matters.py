@@ -712,7 +712,10 @@ def reply_data(session, matter: m.Matter, part: m.MatterAssignment):
     unit = part.unit
     contact = unit.liaison_name or (replier.get_full_name() if replier else "")
     phone = unit.liaison_phone or (getattr(replier, "phone", None) or "")
-    title = f"关于《{matter.title}》办理情况的复函"
+    core = matter.title.strip()
+    core = core[2:] if core.startswith("关于") else core
+    core = core[:-2] if core.endswith("的函") else core
+    title = f"关于{core}的复函"  # 关于协助申报税收债权的函 → 关于协助申报税收债权的复函
     body = part.reply_content
     if not body.rstrip().endswith(("特此函复。", "特此函复")):
         body += "\n特此函复。"

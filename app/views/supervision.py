@@ -14,6 +14,7 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2ManyWidget
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import ListWidget
@@ -26,7 +27,7 @@ from wtforms import DateField, validators
 from app import models as m
 from app.extensions import db
 from app.models.supervision import MATTER_SOURCE_LABELS, MATTER_STATUS_LABELS, OPEN_MATTER_STATUSES
-from app.security.scope import current_user, ensure_in_scope, get_in_scope, scoped
+from app.security.scope import SCOPE_FILTER, ensure_in_scope, get_in_scope, scoped
 from app.services import attachments as attachment_service
 from app.services import calendar
 from app.services import matters as svc
@@ -40,7 +41,9 @@ STATUS_BY_LABEL = {label: code for code, label in MATTER_STATUS_LABELS.items()}
 
 
 def _units_query():
-    return scoped(db.session.query(m.Unit).filter(m.Unit.active.is_(True)), m.Unit).order_by(m.Unit.sort_order, m.Unit.id)
+    """Member units a matter can go to (not the office itself), in the user's scope."""
+    return scoped(db.session.query(m.Unit).filter(m.Unit.active.is_(True), m.Unit.kind != "office"),
+                  m.Unit).order_by(m.Unit.sort_order, m.Unit.id)
 
 
 def _unit_ids(values, label: str = "配合单位") -> list[m.Unit]:
@@ -159,6 +162,9 @@ class MatterView(MatterRules, ScopedModelView):
     base_order = ("id", "desc")
     add_template = "supervision/matter_add.html"
     show_template = "supervision/matter_show.html"
+    formatters_columns = {"letter_number": lambda value: value or "（拟办，未编号）"}
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "lead_unit": [["kind", FilterNotEqual, "office"], ["active", FilterEqual, True]] + SCOPE_FILTER}
     description_columns = {"lead_unit": "选择事项类别后，按成员单位职责自动建议牵头和配合单位，可修改",
                            "deadline": "默认为若干个工作日后（系统设置“默认办理期限”）"}
 
@@ -181,6 +187,15 @@ class MatterView(MatterRules, ScopedModelView):
                           case=item.case, source=item.source, assigned_date=item.assigned_date,
                           contact_name=item.contact_name, contact_phone=item.contact_phone)
         ensure_in_scope(db.session, item)
+
+    def post_add(self, item):
+        g.added_matter_id = item.id
+
+    def post_add_redirect(self):
+        """After 拟办, open the new matter: the office sends it from there."""
+        if g.get("added_matter_id"):
+            return redirect(f"/matter/show/{g.added_matter_id}")
+        return super().post_add_redirect()
 
     def pre_update(self, item):
         super().pre_update(item)

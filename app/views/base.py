@@ -232,6 +232,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         try:
             self._refuse_foreign_relations(request.json, self.add_columns)
             item = self.add_model_schema.load(request.json)
+            db.session.add(item)  # ensure_in_scope adds it only for scoped users
             self.fill_owner(item)
             self.validate(item)
             self.check_add(item)

@@ -268,13 +268,13 @@ def attendance_lines(meeting: m.Meeting) -> dict[str, list[str]]:
 
 # ---------------------------------------------------------------- minutes (纪要)
 
-def check_new_minutes(session, meeting: m.Meeting) -> None:
+def check_new_minutes(session, meeting: m.Meeting, minutes: Optional[m.Minutes] = None) -> None:
     """A meeting gets one draft at a time; after issue, changes go through an amendment."""
     if meeting is None:
         raise BusinessError("请选择会议", 422)
     if meeting.status not in ("scheduled", "held"):
         raise _status_refusal(meeting, "不能起草纪要（已印发的纪要请制发修正纪要）")
-    others = [x for x in meeting.minutes if x.id is not None and x.status in ("draft", "issued")]
+    others = [x for x in meeting.minutes if x is not minutes and x.id is not None and x.status in ("draft", "issued")]
     if others:
         raise BusinessError("该会议已有纪要，请在原纪要上编辑；已印发的请制发修正纪要", 409)
 
@@ -410,11 +410,12 @@ def amend_minutes(session, user, minutes: m.Minutes) -> m.Minutes:
     pending = session.query(m.Minutes.id).filter(m.Minutes.amends_id == minutes.id, m.Minutes.status == "draft").first()
     if pending is not None:
         raise BusinessError("该纪要已有未印发的修正稿，请在修正稿上编辑", 409)
-    amendment = m.Minutes(meeting=minutes.meeting, title=minutes.title, body=minutes.body, cc_text=minutes.cc_text,
-                          amends=minutes, status="draft")
-    amendment.decisions = [m.Decision(seq=d.seq, content=d.content, lead_unit=d.lead_unit, co_units=list(d.co_units),
-                                      deadline=d.deadline, case=d.case) for d in minutes.decisions]
-    session.add(amendment)
+    with session.no_autoflush:
+        copies = [m.Decision(seq=d.seq, content=d.content, lead_unit=d.lead_unit, co_units=list(d.co_units),
+                             deadline=d.deadline, case=d.case) for d in minutes.decisions]
+        amendment = m.Minutes(meeting=minutes.meeting, title=minutes.title, body=minutes.body,
+                              cc_text=minutes.cc_text, amends=minutes, status="draft", decisions=copies)
+        session.add(amendment)
     return amendment
 
 

@@ -64,7 +64,7 @@ class AttendanceRules(MeetingChildRules):
 class MinutesRules(RecordRules):
     def check_add(self, item):
         meeting = item.meeting or (db.session.get(m.Meeting, item.meeting_id) if item.meeting_id else None)
-        svc.check_new_minutes(db.session, meeting)
+        svc.check_new_minutes(db.session, meeting, item)
 
     def check_update(self, item):
         svc.check_minutes_editable(item)
@@ -157,6 +157,25 @@ def _minutes_filename(minutes) -> str:
     return f"{minutes.number or '纪要草稿'}-{minutes.title}.pdf".replace("/", "-")
 
 
+class RollbackOnRefusal:
+    """FAB's edit page has already copied the form onto the record when a rule refuses: roll the
+    session back at once so the refused change can never be committed by a later flush."""
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def pre_add(self, item):
+        try:
+            super().pre_add(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
 class ShowItemMixin:
     """Keep the shown record for the show template's workflow buttons."""
 
@@ -167,7 +186,7 @@ class ShowItemMixin:
 
 # ---------------------------------------------------------------- pages
 
-class TopicView(MeetingChildRules, ScopedModelView):
+class TopicView(RollbackOnRefusal, MeetingChildRules, ScopedModelView):
     datamodel = SQLAInterface(m.MeetingTopic)
     route_base = "/meeting_topic"
     class_permission_name = "MeetingTopic"
@@ -179,7 +198,7 @@ class TopicView(MeetingChildRules, ScopedModelView):
     base_order = ("sort_order", "asc")
 
 
-class AttendanceView(AttendanceRules, ScopedModelView):
+class AttendanceView(RollbackOnRefusal, AttendanceRules, ScopedModelView):
     datamodel = SQLAInterface(m.Attendance)
     route_base = "/attendance"
     class_permission_name = "Attendance"
@@ -189,7 +208,7 @@ class AttendanceView(AttendanceRules, ScopedModelView):
     search_columns = ["meeting", "unit", "status"]
 
 
-class DecisionView(DecisionRules, ScopedModelView):
+class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
     datamodel = SQLAInterface(m.Decision)
     route_base = "/decision"
     class_permission_name = "Decision"
@@ -201,7 +220,7 @@ class DecisionView(DecisionRules, ScopedModelView):
     base_order = ("seq", "asc")
 
 
-class MinutesView(ShowItemMixin, MinutesRules, ScopedModelView):
+class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelView):
     datamodel = SQLAInterface(m.Minutes)
     route_base = "/minutes"
     class_permission_name = "Minutes"
@@ -247,7 +266,7 @@ class MinutesView(ShowItemMixin, MinutesRules, ScopedModelView):
         return _pdf_response(svc.minutes_pdf(db.session, minutes), _minutes_filename(minutes))
 
 
-class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
+class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelView):
     datamodel = SQLAInterface(m.Meeting)
     route_base = "/meeting"
     class_permission_name = "Meeting"

@@ -175,6 +175,7 @@ def test_followup_pdf(env):
         assert all(p.height > p.width for p in pdf.pages)
         table = [[squash(c or "") for c in row] for t in pdf.pages[0].extract_tables() for row in t]
     assert table[0] == ["序号", "议定事项", "牵头单位", "期限", "状态", "函复情况", "预警"]
+    assert table[1][0] == "（1）" and table[1][3] == f"{DEADLINE:%Y-%m-%d}"
     assert table[1][1] == "核实&amp;<b>处理</b>税收债权" and table[1][4] == "已函告" and table[1][5] == "未函复"
     assert "县民政局" in table[2][2] and table[2][6] in ("逾期", "严重逾期")
     text = text_of(data)

@@ -437,7 +437,7 @@ def letterhead() -> Letterhead:
 
 def minutes_data(session, minutes: m.Minutes) -> MinutesData:
     meeting = minutes.meeting
-    lines = attendance_lines(meeting)
+    lines = {key: ["、".join(items)] if items else [] for key, items in attendance_lines(meeting).items()}
     present = ([_text(meeting.chair) + "（主持）"] if _text(meeting.chair) else []) + lines["present"]
     if minutes.status == "draft":
         recipients = distribution_units(session, minutes)
@@ -504,7 +504,7 @@ def followup_rows(session, user, meeting: m.Meeting, on: Optional[dt.date] = Non
         replies = []
         for part in matter.assignments:
             if part.replied_at:
-                text = f"{part.unit.name}{part.replied_at:%Y-%m-%d}函复"
+                text = f"{part.unit.name}{part.replied_at:%m-%d}函复"
                 if _text(part.reply_result):
                     text += "：" + _text(part.reply_result)
                 replies.append(text)
@@ -528,14 +528,14 @@ def followup_summary(meeting: m.Meeting, rows: list[dict]) -> str:
 
 def followup_pdf(session, user, meeting: m.Meeting, on: Optional[dt.date] = None) -> bytes:
     from app.pdf import build_followup
-    from app.pdf.gbt9704 import cn_date
 
     rows = followup_rows(session, user, meeting, on)
     minutes = current_minutes(meeting)
-    table = TableData(FOLLOWUP_HEADERS, [[str(r["seq"]), r["content"], r["units"], cn_date(r["deadline"]), r["status"],
+    table = TableData(FOLLOWUP_HEADERS, [[f"（{r['seq']}）", r["content"], r["units"],
+                                          f"{r['deadline']:%Y-%m-%d}" if r["deadline"] else "", r["status"],
                                           r["reply"], r["alert_label"]] for r in rows])
     title = f"{meeting.number_label or meeting.title}议定事项督促落实情况"
-    label = (minutes.number + "《" + minutes.title + "》") if minutes is not None and minutes.number else meeting.title
+    label = minutes.number if minutes is not None and minutes.number else ""
     data = FollowupData(head=letterhead(), title=title, meeting_label=label, date=on or _today(), table=table,
                         summary=followup_summary(meeting, rows))
     return build_followup(data, pdf_font=_pdf_font())

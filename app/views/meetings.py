@@ -28,6 +28,14 @@ from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, Scop
 WEEKDAYS = "一二三四五六日"
 
 
+def _blank(value):
+    return "" if value is None else value
+
+
+def _names(units):
+    return "、".join(u.name for u in units or [])
+
+
 # ---------------------------------------------------------------- shared rules
 
 class MeetingRules(RecordRules):
@@ -216,6 +224,8 @@ class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
     list_columns = ["seq", "content", "lead_unit", "co_units", "deadline", "minutes"]
     add_columns = edit_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case"]
     show_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case", "matters"]
+    formatters_columns = {"co_units": _names, "deadline": _blank, "case": _blank,
+                          "matters": lambda xs: "、".join(x.letter_number or x.title for x in xs or [])}
     search_columns = ["minutes", "lead_unit", "deadline"]
     base_order = ("seq", "asc")
 
@@ -233,6 +243,7 @@ class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelVie
     base_order = ("id", "desc")
     related_views = [DecisionView]
     show_template = "meetings/minutes_show.html"
+    formatters_columns = {k: _blank for k in ("number", "document_date", "cc_text", "amends", "issued_at")}
     description_columns = {"body": "正文每段一行；以“一、”“（一）”“1.”开头的行分别是一、二、三级标题。议定事项在纪要详情页的“议定事项”中逐项添加。",
                            "cc_text": "机制以外的抄送机关，如：县委办公室，县人大常委会办公室"}
 
@@ -281,6 +292,8 @@ class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelVie
     base_order = ("start_at", "desc")
     related_views = [TopicView, AttendanceView, MinutesView]
     show_template = "meetings/meeting_show.html"
+    formatters_columns = {**{k: _blank for k in ("start_at", "place", "chair", "convener", "proposed_by_unit", "reason",
+                                                 "decline_reason")}, "units": _names}
 
     @expose("/propose", methods=["GET", "POST"])
     @has_access

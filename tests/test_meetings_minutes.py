@@ -261,3 +261,6 @@ def test_followup_page_and_report(clients, factory):
     # a unit on the distribution sees the decisions but only its own matter's handling
     rows = clients.api("tax").get(f"/api/v1/meeting/{meeting.id}/followup?format=json").json["result"]
     assert rows[0]["matter"] == matters[0].id and rows[1]["matter"] is None and rows[1]["reply"] == ""
+    assert rows[1]["status"] == "非本单位承办" and rows[1]["alert"] == "none"
+    page = clients.web("tax").get(f"/meeting/followup/{meeting.id}").get_data(as_text=True)
+    assert "其中本单位承办1项" in page and "已申报债权123万元" in page

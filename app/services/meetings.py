@@ -496,7 +496,7 @@ def followup_rows(session, user, meeting: m.Meeting, on: Optional[dt.date] = Non
             units += "（配合：" + "、".join(u.name for u in d.co_units) + "）"
         if matter is None:
             rows.append({"seq": d.seq, "decision": d, "matter": None, "content": d.content, "units": units,
-                         "deadline": d.deadline, "status": "—" if d.matters else "未交办", "reply": "", "alert": "none",
+                         "deadline": d.deadline, "status": "非本单位承办" if d.matters else "未交办", "reply": "", "alert": "none",
                          "alert_label": ""})
             continue
         done = matter.status in DONE_MATTER_STATUSES
@@ -521,9 +521,14 @@ def followup_summary(meeting: m.Meeting, rows: list[dict]) -> str:
     replied = sum(1 for r in rows if r["matter"] is not None and r["matter"].status == "replied")
     overdue = sum(1 for r in rows if r["alert"] in ("overdue", "escalated"))
     open_ = sum(1 for r in rows if r["matter"] is not None and r["matter"].status not in DONE_MATTER_STATUSES)
+    hidden = sum(1 for r in rows if r["matter"] is None and r["decision"].matters)
     label = meeting.number_label or meeting.title
-    return (f"{label}议定事项{len(rows)}项，已办结{closed}项，已函复待办结{replied}项，"
+    text = (f"{label}议定事项{len(rows)}项，已办结{closed}项，已函复待办结{replied}项，"
             f"正在办理{open_}项，其中逾期{overdue}项。")
+    if hidden:
+        text = (f"{label}议定事项{len(rows)}项，其中本单位承办{len(rows) - hidden}项：已办结{closed}项，"
+                f"已函复待办结{replied}项，正在办理{open_}项，其中逾期{overdue}项。")
+    return text
 
 
 def followup_pdf(session, user, meeting: m.Meeting, on: Optional[dt.date] = None) -> bytes:

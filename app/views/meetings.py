@@ -198,7 +198,8 @@ class TopicView(RollbackOnRefusal, MeetingChildRules, ScopedModelView):
     datamodel = SQLAInterface(m.MeetingTopic)
     route_base = "/meeting_topic"
     class_permission_name = "MeetingTopic"
-    list_title = _("会议议题")
+    list_title = show_title = _("会议议题")
+    add_title, edit_title = _("添加议题"), _("编辑议题")
     list_columns = ["sort_order", "title", "reporting_unit", "case"]
     add_columns = edit_columns = ["meeting", "title", "reporting_unit", "case", "material", "sort_order"]
     show_columns = ["meeting", "title", "reporting_unit", "case", "material", "sort_order"]
@@ -210,7 +211,8 @@ class AttendanceView(RollbackOnRefusal, AttendanceRules, ScopedModelView):
     datamodel = SQLAInterface(m.Attendance)
     route_base = "/attendance"
     class_permission_name = "Attendance"
-    list_title = _("参会签到")
+    list_title = show_title = _("参会签到")
+    add_title, edit_title = _("添加参会人员"), _("编辑参会人员")
     list_columns = ["unit", "organisation", "person_name", "person_title", "status_label", "note"]
     add_columns = edit_columns = ["meeting", "unit", "organisation", "person_name", "person_title", "status", "note"]
     search_columns = ["meeting", "unit", "status"]
@@ -221,6 +223,9 @@ class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
     route_base = "/decision"
     class_permission_name = "Decision"
     list_title = _("议定事项")
+    add_title = _("添加议定事项")
+    edit_title = _("编辑议定事项")
+    show_title = _("议定事项")
     list_columns = ["seq", "content", "lead_unit", "co_units", "deadline", "minutes"]
     add_columns = edit_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case"]
     show_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case", "matters"]
@@ -236,6 +241,7 @@ class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelVie
     class_permission_name = "Minutes"
     method_permission_name = {**PAGE_PERMISSIONS, "draft": "add", "issue": "issue", "amend": "amend", "pdf": "pdf"}
     list_title = show_title = _("会议纪要")
+    add_title, edit_title = _("起草会议纪要"), _("编辑会议纪要")
     list_columns = ["number", "title", "meeting", "status_label", "document_date"]
     add_columns = edit_columns = ["meeting", "title", "body", "document_date", "cc_text"]
     show_columns = ["number", "title", "meeting", "status_label", "document_date", "cc_text", "amends", "issued_at"]
@@ -283,7 +289,7 @@ class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelVie
     class_permission_name = "Meeting"
     method_permission_name = {**PAGE_PERMISSIONS, "calendar": "list", "followup_pdf": "followup"}
     list_title = show_title = _("会议")
-    add_title = _("安排会议")
+    add_title, edit_title = _("安排会议"), _("编辑会议")
     list_columns = ["kind_label", "number_label", "title", "start_at", "place", "status_label"]
     add_columns = edit_columns = ["kind", "title", "start_at", "place", "chair", "convener", "units", "reason"]
     show_columns = ["kind_label", "number_label", "title", "status_label", "start_at", "place", "chair", "convener",

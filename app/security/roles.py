@@ -27,7 +27,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "Convener": (
         [(BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
          ("Evaluation", "can_approve|can_issue|can_pdf"), ("Case", "can_override|can_ledger|can_export"),
-         ("Meeting", "can_add|can_edit|can_schedule|can_followup"), ("DisposalPlan", "can_approve"),
+         ("Meeting", "can_add|can_edit|can_schedule|can_decline|can_cancel|can_hold|can_followup"), ("DisposalPlan", "can_approve"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme", READ),
          (SHARED, r".*")],
         [],

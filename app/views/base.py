@@ -6,6 +6,8 @@ page and API, and Chinese error messages instead of FAB's English/SQL ones.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import safe
@@ -101,6 +103,16 @@ def choice_field(label, choices: dict, required: bool = True):
                        validators=[validators.DataRequired()] if required else [validators.Optional()])
 
 
+@contextmanager
+def rollback_on_refusal():
+    """FAB copies the form onto the record before our checks: a refusal must undo that copy."""
+    try:
+        yield
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 class ScopedModelView(RecordRules, ModelView):
     """A FAB ModelView limited to the user's row-level scope on every path."""
 
@@ -162,19 +174,22 @@ class ScopedModelView(RecordRules, ModelView):
                 form.lock_version.data = item.version_id
 
     def pre_update(self, item):
-        check_lock_version(item, getattr(item, "lock_version", None))
-        self.validate(item)
-        self.check_update(item)
-        ensure_in_scope(db.session, item)
+        with rollback_on_refusal():
+            check_lock_version(item, getattr(item, "lock_version", None))
+            self.validate(item)
+            self.check_update(item)
+            ensure_in_scope(db.session, item)
 
     def pre_add(self, item):
-        self.fill_owner(item)
-        self.validate(item)
-        self.check_add(item)
-        ensure_in_scope(db.session, item)
+        with rollback_on_refusal():
+            self.fill_owner(item)
+            self.validate(item)
+            self.check_add(item)
+            ensure_in_scope(db.session, item)
 
     def pre_delete(self, item):
-        self.check_delete(item)
+        with rollback_on_refusal():
+            self.check_delete(item)
 
     # --- actions must not bypass the scope (FAB-NOTES: base_filters) -------------------------
     def action(self, name, pk):
@@ -309,7 +324,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         try:
             self._refuse_foreign_relations(request.json, self.add_columns)
             item = self.add_model_schema.load(request.json)
-            db.session.add(item)
+            db.session.add(item)  # ensure_in_scope adds it only for scoped users
             self.fill_owner(item)
             self.validate(item)
             self.check_add(item)

@@ -1,25 +1,81 @@
-"""会议机制: joint and special meetings, topics, attendance, minutes and decisions."""
+"""会议机制: joint and special meetings, topics, attendance, minutes and decisions.
+
+Pages and API call the same workflow functions in app/services/meetings.py; every record they load
+goes through the row-level scope (get_in_scope → 404 outside it).
+"""
 from __future__ import annotations
 
+import datetime as dt
+from itertools import groupby
+
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from sqlalchemy import inspect as sa_inspect
 
 from app import models as m
-from app.models.meetings import ATTENDANCE_LABELS, MEETING_KIND_LABELS
 from app.extensions import db
-from app.services.errors import BusinessError
-from app.views import add_view
-from app.views.base import RecordRules, ScopedApi, ScopedModelView
+from app.models.meetings import ATTENDANCE_LABELS, MEETING_KIND_LABELS
+from app.security.scope import current_user, get_in_scope
+from app.services import meetings as svc
+from app.services.errors import BusinessError, NotFound
+from app.views import add_link, add_view
+from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, safe,
+                            workflow_call)
 
+WEEKDAYS = "一二三四五六日"
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def _names(units):
+    return "、".join(u.name for u in units or [])
+
+
+# ---------------------------------------------------------------- shared rules
 
 class MeetingRules(RecordRules):
     choice_columns = {"kind": MEETING_KIND_LABELS}
 
+    def fill_owner(self, item):
+        svc.prepare_new_meeting(db.session, current_user(), item)
+
+    def check_update(self, item):
+        if item.seq is not None and sa_inspect(item).attrs.kind.history.has_changes():
+            raise BusinessError("会议已编号，不能更改会议类型", 409)
+
+    def check_delete(self, item):
+        if item.seq is not None or item.minutes:
+            raise BusinessError("已编号或已有纪要的会议不能删除，可取消会议（记录保留）", 409)
+
+
+class MeetingChildRules(RecordRules):
+    """Topics and sign-in can change only while the meeting is scheduled or being held."""
+
+    def _meeting(self, item):
+        return item.meeting or (db.session.get(m.Meeting, item.meeting_id) if item.meeting_id else None)
+
+    def check_add(self, item):
+        svc.check_meeting_open(self._meeting(item))
+
+    check_update = check_delete = check_add
+
+
+class AttendanceRules(MeetingChildRules):
+    choice_columns = {"status": ATTENDANCE_LABELS}
+
 
 class MinutesRules(RecordRules):
+    def check_add(self, item):
+        meeting = item.meeting or (db.session.get(m.Meeting, item.meeting_id) if item.meeting_id else None)
+        svc.check_new_minutes(db.session, meeting, item)
+
     def check_update(self, item):
-        if item.status != "draft":
-            raise BusinessError("纪要已印发，不能修改；如需更正请制发修正纪要", 409)
+        svc.check_minutes_editable(item)
 
     def check_delete(self, item):
         if item.status != "draft":
@@ -27,66 +83,213 @@ class MinutesRules(RecordRules):
 
 
 class DecisionRules(RecordRules):
-    def _locked(self, item):
-        minutes = item.minutes or (db.session.get(m.Minutes, item.minutes_id) if item.minutes_id else None)
-        return minutes is not None and minutes.status != "draft"
+    def _minutes(self, item):
+        return item.minutes or (db.session.get(m.Minutes, item.minutes_id) if item.minutes_id else None)
 
     def check_add(self, item):
-        if self._locked(item):
-            raise BusinessError("纪要已印发，议定事项不能增加", 409)
+        svc.check_minutes_editable(self._minutes(item), "增加")
 
-    check_update = check_add
+    def check_update(self, item):
+        minutes = self._minutes(item)
+        svc.check_minutes_editable(minutes, "修改")
+        # moving a decision out of issued minutes is a change of those minutes too
+        history = sa_inspect(item).attrs.minutes_id.history
+        for old_id in history.deleted or ():
+            svc.check_minutes_editable(db.session.get(m.Minutes, old_id), "修改")
 
     def check_delete(self, item):
-        if self._locked(item):
-            raise BusinessError("纪要已印发，议定事项不能删除", 409)
+        svc.check_minutes_editable(self._minutes(item), "删除")
 
 
-class TopicView(ScopedModelView):
+# ---------------------------------------------------------------- page helpers
+
+def _load(model, pk):
+    try:
+        return get_in_scope(db.session, model, pk)
+    except NotFound:
+        abort(404)
+
+
+def _run(func, *args, success: str | None = None, **kwargs):
+    """Run a workflow step from a page: commit and flash success, or roll back and flash why not."""
+    try:
+        result = func(db.session, current_user(), *args, **kwargs)
+        db.session.commit()
+    except BusinessError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return None
+    if success:
+        flash(success, "success")
+    return result
+
+
+def _parse_datetime(value, label: str = "会议时间"):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value).strip().replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise BusinessError(f"{label}格式应为 年-月-日 时:分，例如 2026-03-16 09:00", 422)
+
+
+def _units(ids) -> list[m.Unit]:
+    out = []
+    for raw in ids or []:
+        try:
+            out.append(get_in_scope(db.session, m.Unit, raw))
+        except NotFound:
+            raise BusinessError("所选单位不存在", 422)
+    return out
+
+
+def _member_units():
+    return (db.session.query(m.Unit).filter(m.Unit.kind == "member", m.Unit.active.is_(True))
+            .order_by(m.Unit.sort_order, m.Unit.id).all())
+
+
+def _pdf_response(data: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"document.pdf\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})
+
+
+def _minutes_filename(minutes) -> str:
+    return f"{minutes.number or '纪要草稿'}-{minutes.title}.pdf".replace("/", "-")
+
+
+class RollbackOnRefusal:
+    """FAB's edit page has already copied the form onto the record when a rule refuses: roll the
+    session back at once so the refused change can never be committed by a later flush."""
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def pre_add(self, item):
+        try:
+            super().pre_add(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+class ShowItemMixin:
+    """Keep the shown record for the show template's workflow buttons."""
+
+    def _get_show_widget(self, pk, item, *args, **kwargs):
+        g.show_item = item
+        return super()._get_show_widget(pk, item, *args, **kwargs)
+
+
+# ---------------------------------------------------------------- pages
+
+class TopicView(RollbackOnRefusal, MeetingChildRules, ScopedModelView):
     datamodel = SQLAInterface(m.MeetingTopic)
+    route_base = "/meeting_topic"
     class_permission_name = "MeetingTopic"
-    list_title = _("会议议题")
-    list_columns = ["meeting", "title", "reporting_unit", "case"]
+    list_title = show_title = _("会议议题")
+    add_title, edit_title = _("添加议题"), _("编辑议题")
+    list_columns = ["sort_order", "title", "reporting_unit", "case"]
     add_columns = edit_columns = ["meeting", "title", "reporting_unit", "case", "material", "sort_order"]
+    show_columns = ["meeting", "title", "reporting_unit", "case", "material", "sort_order"]
     search_columns = ["title", "meeting", "reporting_unit"]
+    base_order = ("sort_order", "asc")
 
 
-class AttendanceView(ScopedModelView):
+class AttendanceView(RollbackOnRefusal, AttendanceRules, ScopedModelView):
     datamodel = SQLAInterface(m.Attendance)
+    route_base = "/attendance"
     class_permission_name = "Attendance"
-    list_title = _("参会签到")
-    choice_columns = {"status": ATTENDANCE_LABELS}
-    list_columns = ["meeting", "unit", "organisation", "person_name", "person_title", "status_label"]
+    list_title = show_title = _("参会签到")
+    add_title, edit_title = _("添加参会人员"), _("编辑参会人员")
+    list_columns = ["unit", "organisation", "person_name", "person_title", "status_label", "note"]
     add_columns = edit_columns = ["meeting", "unit", "organisation", "person_name", "person_title", "status", "note"]
     search_columns = ["meeting", "unit", "status"]
 
 
-class DecisionView(DecisionRules, ScopedModelView):
+class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
     datamodel = SQLAInterface(m.Decision)
+    route_base = "/decision"
     class_permission_name = "Decision"
     list_title = _("议定事项")
-    list_columns = ["minutes", "seq", "content", "lead_unit", "deadline"]
+    add_title = _("添加议定事项")
+    edit_title = _("编辑议定事项")
+    show_title = _("议定事项")
+    list_columns = ["seq", "content", "lead_unit", "co_units", "deadline", "minutes"]
     add_columns = edit_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case"]
+    show_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case", "matters"]
+    formatters_columns = {"co_units": _names, "deadline": _blank, "case": _blank,
+                          "matters": lambda xs: "、".join(x.letter_number or x.title for x in xs or [])}
     search_columns = ["minutes", "lead_unit", "deadline"]
     base_order = ("seq", "asc")
 
 
-class MinutesView(MinutesRules, ScopedModelView):
+class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelView):
     datamodel = SQLAInterface(m.Minutes)
+    route_base = "/minutes"
     class_permission_name = "Minutes"
+    method_permission_name = {**PAGE_PERMISSIONS, "draft": "add", "issue": "issue", "amend": "amend", "pdf": "pdf"}
     list_title = show_title = _("会议纪要")
+    add_title, edit_title = _("起草会议纪要"), _("编辑会议纪要")
     list_columns = ["number", "title", "meeting", "status_label", "document_date"]
     add_columns = edit_columns = ["meeting", "title", "body", "document_date", "cc_text"]
-    show_columns = ["number", "title", "meeting", "status_label", "document_date", "body", "cc_text", "amends", "issued_at"]
+    show_columns = ["number", "title", "meeting", "status_label", "document_date", "cc_text", "amends", "issued_at"]
     search_columns = ["number", "title", "meeting", "status"]
     base_order = ("id", "desc")
     related_views = [DecisionView]
+    show_template = "meetings/minutes_show.html"
+    formatters_columns = {k: _blank for k in ("number", "document_date", "cc_text", "amends", "issued_at")}
+    description_columns = {"body": "正文每段一行；以“一、”“（一）”“1.”开头的行分别是一、二、三级标题。议定事项在纪要详情页的“议定事项”中逐项添加。",
+                           "cc_text": "机制以外的抄送机关，如：县委办公室，县人大常委会办公室"}
+
+    @expose("/draft/<int:meeting_pk>", methods=["POST"])
+    @has_access
+    def draft(self, meeting_pk):
+        meeting = _load(m.Meeting, meeting_pk)
+        minutes = _run(svc.draft_minutes, meeting, success="已起草纪要，请编辑正文并添加议定事项")
+        if minutes is None:
+            return redirect(url_for("MeetingView.show", pk=meeting.id))
+        return redirect(url_for("MinutesView.show", pk=minutes.id))
+
+    @expose("/issue/<int:pk>", methods=["POST"])
+    @has_access
+    def issue(self, pk):
+        minutes = _load(m.Minutes, pk)
+        _run(svc.issue_minutes, minutes, success="纪要已印发，议定事项已逐项函告督办")
+        return redirect(url_for("MinutesView.show", pk=pk))
+
+    @expose("/amend/<int:pk>", methods=["POST"])
+    @has_access
+    def amend(self, pk):
+        minutes = _load(m.Minutes, pk)
+        amendment = _run(svc.amend_minutes, minutes, success="已生成修正纪要草稿，修改后印发")
+        return redirect(url_for("MinutesView.show", pk=amendment.id if amendment else pk))
+
+    @expose("/pdf/<int:pk>", methods=["GET"])
+    @has_access
+    def pdf(self, pk):
+        minutes = _load(m.Minutes, pk)
+        return _pdf_response(svc.minutes_pdf(db.session, minutes), _minutes_filename(minutes))
 
 
-class MeetingView(MeetingRules, ScopedModelView):
+class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelView):
     datamodel = SQLAInterface(m.Meeting)
+    route_base = "/meeting"
     class_permission_name = "Meeting"
+    method_permission_name = {**PAGE_PERMISSIONS, "calendar": "list", "followup_pdf": "followup"}
     list_title = show_title = _("会议")
+    add_title, edit_title = _("安排会议"), _("编辑会议")
     list_columns = ["kind_label", "number_label", "title", "start_at", "place", "status_label"]
     add_columns = edit_columns = ["kind", "title", "start_at", "place", "chair", "convener", "units", "reason"]
     show_columns = ["kind_label", "number_label", "title", "status_label", "start_at", "place", "chair", "convener",
@@ -94,17 +297,256 @@ class MeetingView(MeetingRules, ScopedModelView):
     search_columns = ["kind", "title", "status", "start_at"]
     base_order = ("start_at", "desc")
     related_views = [TopicView, AttendanceView, MinutesView]
+    show_template = "meetings/meeting_show.html"
+    formatters_columns = {**{k: _blank for k in ("start_at", "place", "chair", "convener", "proposed_by_unit", "reason",
+                                                 "decline_reason")}, "units": _names}
+
+    @expose("/propose", methods=["GET", "POST"])
+    @has_access
+    def propose(self):
+        user = current_user()
+        form = {"title": "", "reason": "", "units": [], "start_at": "", "place": ""}
+        if request.method == "POST":
+            form = {"title": request.form.get("title", ""), "reason": request.form.get("reason", ""),
+                    "units": request.form.getlist("units"), "start_at": request.form.get("start_at", ""),
+                    "place": request.form.get("place", "")}
+            try:
+                unit = _units([request.form["unit"]])[0] if request.form.get("unit") else None
+                meeting = svc.propose_meeting(db.session, user, title=form["title"], reason=form["reason"],
+                                              units=_units(form["units"]), unit=unit,
+                                              start_at=_parse_datetime(form["start_at"], "建议时间"),
+                                              place=form["place"].strip() or None)
+                db.session.commit()
+            except BusinessError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+            else:
+                flash("专题会议提议已提交，待联动办公室安排", "success")
+                return redirect(url_for("MeetingView.show", pk=meeting.id))
+        return self.render_template("meetings/propose.html", title="提议召开专题会议", form=form,
+                                    units=_member_units(), own_unit=getattr(user, "unit", None))
+
+    @expose("/schedule/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def schedule(self, pk):
+        meeting = _load(m.Meeting, pk)
+        if request.method == "POST":
+            try:
+                start_at = _parse_datetime(request.form.get("start_at"))
+            except BusinessError as exc:
+                flash(exc.message, "danger")
+            else:
+                done = _run(svc.schedule_meeting, meeting, start_at=start_at, place=request.form.get("place", "").strip(),
+                            chair=request.form.get("chair", "").strip(), convener=request.form.get("convener", "").strip(),
+                            success="会议已安排，已通知相关单位")
+                if done is not None:
+                    return redirect(url_for("MeetingView.show", pk=pk))
+                meeting = _load(m.Meeting, pk)
+        return self.render_template("meetings/schedule.html", title="安排会议", meeting=meeting)
+
+    @expose("/decline/<int:pk>", methods=["POST"])
+    @has_access
+    def decline(self, pk):
+        _run(svc.decline_meeting, _load(m.Meeting, pk), request.form.get("reason", ""), success="已答复不予召开")
+        return redirect(url_for("MeetingView.show", pk=pk))
+
+    @expose("/cancel/<int:pk>", methods=["POST"])
+    @has_access
+    def cancel(self, pk):
+        _run(svc.cancel_meeting, _load(m.Meeting, pk), request.form.get("reason", ""), success="会议已取消")
+        return redirect(url_for("MeetingView.show", pk=pk))
+
+    @expose("/hold/<int:pk>", methods=["POST"])
+    @has_access
+    def hold(self, pk):
+        _run(svc.hold_meeting, _load(m.Meeting, pk), success="已登记会议召开")
+        return redirect(url_for("MeetingView.show", pk=pk))
+
+    @expose("/signin/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def signin(self, pk):
+        meeting = _load(m.Meeting, pk)
+        if request.method == "POST":
+            rows = [{"unit_id": uid, "status": request.form.get(f"status_{uid}", ""),
+                     "person_name": request.form.get(f"person_name_{uid}", ""),
+                     "person_title": request.form.get(f"person_title_{uid}", ""),
+                     "note": request.form.get(f"note_{uid}", "")} for uid in request.form.getlist("unit_id")]
+            if _run(svc.record_attendance, meeting, rows, success="签到表已保存") is not None:
+                return redirect(url_for("MeetingView.signin", pk=pk))
+            meeting = _load(m.Meeting, pk)
+        rows = svc.attendance_sheet(db.session, meeting)
+        counts = {key: sum(1 for r in rows if r["status"] == key) for key in ATTENDANCE_LABELS}
+        return self.render_template("meetings/signin.html", title="签到表", meeting=meeting, rows=rows,
+                                    labels=ATTENDANCE_LABELS, counts=counts,
+                                    editable=meeting.status in svc.OPEN_FOR_ATTENDANCE)
+
+    @expose("/followup/<int:pk>", methods=["GET"])
+    @has_access
+    def followup(self, pk):
+        meeting = _load(m.Meeting, pk)
+        rows = svc.followup_rows(db.session, current_user(), meeting)
+        return self.render_template("meetings/followup.html", title="督促落实情况", meeting=meeting, rows=rows,
+                                    minutes=svc.current_minutes(meeting), summary=svc.followup_summary(meeting, rows))
+
+    @expose("/followup_pdf/<int:pk>", methods=["GET"])
+    @has_access
+    def followup_pdf(self, pk):
+        meeting = _load(m.Meeting, pk)
+        data = svc.followup_pdf(db.session, current_user(), meeting)
+        return _pdf_response(data, f"{meeting.number_label or meeting.title}议定事项督促落实情况.pdf")
+
+    @expose("/calendar", methods=["GET"])
+    @has_access
+    def calendar(self):
+        user = current_user()
+        upcoming = svc.upcoming_meetings(db.session, user, limit=50)
+        days = [(day, list(items)) for day, items in groupby(upcoming, key=lambda x: x.start_at.date())]
+        return self.render_template("meetings/calendar.html", title="会议日程", days=days, weekdays=WEEKDAYS,
+                                    proposals=svc.pending_proposals(db.session, user),
+                                    recent=svc.recent_meetings(db.session, user, limit=10), today=dt.date.today())
+
+
+# ---------------------------------------------------------------- REST API
+
+def _json() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BusinessError("请求体必须是 JSON 对象", 400)
+    return body
+
+
+def _meeting_json(meeting: m.Meeting) -> dict:
+    return {"id": meeting.id, "kind": meeting.kind, "year": meeting.year, "seq": meeting.seq,
+            "number_label": meeting.number_label, "title": meeting.title, "status": meeting.status,
+            "start_at": meeting.start_at.isoformat() if meeting.start_at else None, "place": meeting.place,
+            "proposed_by_unit": meeting.proposed_by_unit_id, "units": [u.id for u in meeting.units],
+            "decline_reason": meeting.decline_reason}
+
+
+def _minutes_json(minutes: m.Minutes) -> dict:
+    return {"id": minutes.id, "number": minutes.number, "title": minutes.title, "status": minutes.status,
+            "meeting": minutes.meeting_id, "amends": minutes.amends_id,
+            "issued_at": minutes.issued_at.isoformat() if minutes.issued_at else None,
+            "distribution": [{"unit": d.unit_id, "kind": d.kind} for d in minutes.distributions],
+            "decisions": [{"id": d.id, "seq": d.seq, "matters": [x.id for x in d.matters]} for d in minutes.decisions]}
 
 
 class MeetingApi(MeetingRules, ScopedApi):
     resource_name = "meeting"
     datamodel = SQLAInterface(m.Meeting)
     class_permission_name = "Meeting"
+    method_permission_name = {**API_PERMISSIONS, "upcoming": "list"}
     list_columns = ["id", "kind", "year", "seq", "title", "start_at", "place", "chair", "status"]
-    show_columns = list_columns + ["convener", "reason", "decline_reason", "proposed_by_unit.id", "version_id"]
+    show_columns = list_columns + ["convener", "reason", "decline_reason", "proposed_by_unit.id", "units.id",
+                                   "version_id"]
     add_columns = edit_columns = ["kind", "title", "start_at", "place", "chair", "convener", "units", "reason"]
     order_columns = ["id", "start_at"]
     base_order = ("start_at", "desc")
+
+    def _step(self, func, pk, *args, **kwargs):
+        def run():
+            meeting = get_in_scope(db.session, m.Meeting, pk)
+            return func(db.session, current_user(), meeting, *args, **kwargs)
+
+        result = workflow_call(self, run)
+        if isinstance(result, m.Meeting):
+            return self.response(200, result=_meeting_json(result))
+        return result
+
+    @expose("/propose", methods=["POST"])
+    @protect()
+    @safe
+    def propose(self):
+        """A unit proposes a special meeting: {title, reason, units: [ids], unit?, start_at?, place?}."""
+        def run():
+            body = _json()
+            unit = _units([body["unit"]])[0] if body.get("unit") else None
+            return svc.propose_meeting(db.session, current_user(), title=body.get("title") or "",
+                                       reason=body.get("reason") or "", units=_units(body.get("units") or []),
+                                       unit=unit, start_at=_parse_datetime(body.get("start_at"), "建议时间"),
+                                       place=body.get("place"))
+
+        result = workflow_call(self, run)
+        if isinstance(result, m.Meeting):
+            return self.response(201, id=result.id, result=_meeting_json(result))
+        return result
+
+    @expose("/<int:pk>/schedule", methods=["POST"])
+    @protect()
+    @safe
+    def schedule(self, pk):
+        def run(session, user, meeting):
+            body = _json()
+            return svc.schedule_meeting(session, user, meeting, start_at=_parse_datetime(body.get("start_at")),
+                                        place=body.get("place"), chair=body.get("chair"), convener=body.get("convener"))
+
+        return self._step(run, pk)
+
+    @expose("/<int:pk>/decline", methods=["POST"])
+    @protect()
+    @safe
+    def decline(self, pk):
+        return self._step(lambda s, u, meeting: svc.decline_meeting(s, u, meeting, _json().get("reason") or ""), pk)
+
+    @expose("/<int:pk>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    def cancel(self, pk):
+        return self._step(lambda s, u, meeting: svc.cancel_meeting(s, u, meeting, _json().get("reason") or ""), pk)
+
+    @expose("/<int:pk>/hold", methods=["POST"])
+    @protect()
+    @safe
+    def hold(self, pk):
+        return self._step(svc.hold_meeting, pk)
+
+    @expose("/<int:pk>/signin", methods=["POST"])
+    @protect()
+    @safe
+    def signin(self, pk):
+        """Sign-in sheet: {rows: [{unit_id, status, person_name, person_title, note}]}."""
+        def run(session, user, meeting):
+            rows = _json().get("rows")
+            if not isinstance(rows, list):
+                raise BusinessError("rows 必须是列表", 422)
+            svc.record_attendance(session, user, meeting, rows)
+            return meeting
+
+        result = self._step(run, pk)
+        if getattr(result, "status_code", None) == 200:
+            meeting = db.session.get(m.Meeting, pk)
+            return self.response(200, result=[{"id": a.id, "unit": a.unit_id, "status": a.status,
+                                               "person_name": a.person_name} for a in meeting.attendances])
+        return result
+
+    @expose("/<int:pk>/followup", methods=["GET"])
+    @protect()
+    @safe
+    def followup(self, pk):
+        """The decision follow-up report as PDF (or JSON rows with ?format=json)."""
+        try:
+            meeting = get_in_scope(db.session, m.Meeting, pk)
+        except NotFound:
+            return self.response_404()
+        if request.args.get("format") == "json":
+            rows = svc.followup_rows(db.session, current_user(), meeting)
+            return self.response(200, result=[{
+                "seq": r["seq"], "decision": r["decision"].id, "matter": r["matter"].id if r["matter"] else None,
+                "content": r["content"], "units": r["units"], "status": r["status"], "reply": r["reply"],
+                "deadline": r["deadline"].isoformat() if r["deadline"] else None, "alert": r["alert"]} for r in rows])
+        data = svc.followup_pdf(db.session, current_user(), meeting)
+        return _pdf_response(data, f"{meeting.number_label or meeting.title}议定事项督促落实情况.pdf")
+
+    @expose("/upcoming", methods=["GET"])
+    @protect()
+    @safe
+    def upcoming(self):
+        try:
+            limit = max(1, min(50, int(request.args.get("limit", 10))))
+        except ValueError:
+            return self.response_400(message="limit 必须是数字")
+        items = svc.upcoming_meetings(db.session, current_user(), limit=limit)
+        return self.response(200, result=[_meeting_json(x) for x in items])
 
 
 class MinutesApi(MinutesRules, ScopedApi):
@@ -112,9 +554,43 @@ class MinutesApi(MinutesRules, ScopedApi):
     datamodel = SQLAInterface(m.Minutes)
     class_permission_name = "Minutes"
     list_columns = ["id", "number", "title", "meeting.id", "status", "document_date", "issued_at"]
-    show_columns = list_columns + ["body", "cc_text", "amends.id", "version_id"]
+    show_columns = list_columns + ["body", "cc_text", "amends.id", "decisions.id",
+                                   "version_id"]
     add_columns = edit_columns = ["meeting", "title", "body", "document_date", "cc_text"]
     base_order = ("id", "desc")
+
+    def _step(self, func, pk, status=200):
+        def run():
+            return func(db.session, current_user(), get_in_scope(db.session, m.Minutes, pk))
+
+        result = workflow_call(self, run)
+        if isinstance(result, m.Minutes):
+            return self.response(status, id=result.id, result=_minutes_json(result))
+        return result
+
+    @expose("/<int:pk>/issue", methods=["POST"])
+    @protect()
+    @safe
+    def issue(self, pk):
+        """Issue: number, lock, distribute, one supervised matter per decision."""
+        return self._step(svc.issue_minutes, pk)
+
+    @expose("/<int:pk>/amend", methods=["POST"])
+    @protect()
+    @safe
+    def amend(self, pk):
+        """A new draft amending the issued minutes (which stay on record)."""
+        return self._step(svc.amend_minutes, pk, status=201)
+
+    @expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    def pdf(self, pk):
+        try:
+            minutes = get_in_scope(db.session, m.Minutes, pk)
+        except NotFound:
+            return self.response_404()
+        return _pdf_response(svc.minutes_pdf(db.session, minutes), _minutes_filename(minutes))
 
 
 class DecisionApi(DecisionRules, ScopedApi):
@@ -122,13 +598,15 @@ class DecisionApi(DecisionRules, ScopedApi):
     datamodel = SQLAInterface(m.Decision)
     class_permission_name = "Decision"
     list_columns = ["id", "minutes.id", "seq", "content", "lead_unit.id", "deadline", "case.id"]
-    show_columns = list_columns + ["co_units.id", "co_units.name", "version_id"]
+    show_columns = list_columns + ["co_units.id", "co_units.name", "matters.id", "version_id"]
     add_columns = edit_columns = ["minutes", "seq", "content", "lead_unit", "co_units", "deadline", "case"]
     base_order = ("seq", "asc")
 
 
 def register(appbuilder):
     add_view(appbuilder, MeetingView, "会议", "会议机制", icon="fa-users")
+    add_link(appbuilder, "会议日程", "/meeting/calendar", "会议机制", "Meeting", "can_list", icon="fa-calendar")
+    add_link(appbuilder, "提议专题会议", "/meeting/propose", "会议机制", "Meeting", "can_propose", icon="fa-lightbulb-o")
     add_view(appbuilder, MinutesView, "会议纪要", "会议机制", icon="fa-file-text-o")
     add_view(appbuilder, DecisionView, "议定事项", "会议机制", icon="fa-gavel")
     appbuilder.add_view_no_menu(TopicView)

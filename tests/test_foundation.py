@@ -252,8 +252,8 @@ def test_admin_creates_unit_staff_user_who_sees_only_that_unit(app, clients, fac
     other = factory.matter(lead="县人社局")
     web = app.test_client()
     assert web.post("/login/", data={"username": "wang", "password": "平陆县税务局联络人登录口令"}).status_code == 302
-    assert web.get(f"/matterview/show/{own.id}").status_code == 200
-    assert web.get(f"/matterview/show/{other.id}").status_code == 404
+    assert web.get(f"/matter/show/{own.id}").status_code == 200
+    assert web.get(f"/matter/show/{other.id}").status_code == 404
 
 
 def test_user_form_requires_unit_for_unit_staff(app, clients, db_session):

@@ -12,10 +12,10 @@ MATRIX = {
     # api resource: (page view route, {role: allowed actions})
     "unit": ("unitview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
     "case": ("caseview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "item": ("matterview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "meeting": ("meetingview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LSAE", "UnitStaff": "LS", "Viewer": "LS"}),
-    "minutes": ("minutesview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "decision": ("decisionview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "item": ("matter", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "meeting": ("meeting", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LSAE", "UnitStaff": "LS", "Viewer": "LS"}),
+    "minutes": ("minutes", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "decision": ("decision", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
     "bulletin": ("bulletinview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
     "policy": ("policyview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
     "assessment": ("assessmentview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "", "Viewer": "LS"}),
@@ -96,15 +96,15 @@ def two_units(factory):
 
 def test_unit_sees_own_matter_not_other(clients, two_units):
     web = clients.web("tax")
-    assert web.get(f"/matterview/show/{two_units['tax_matter']}").status_code == 200
-    assert web.get(f"/matterview/show/{two_units['hr_matter']}").status_code == 404
+    assert web.get(f"/matter/show/{two_units['tax_matter']}").status_code == 200
+    assert web.get(f"/matter/show/{two_units['hr_matter']}").status_code == 404
     api = clients.api("tax")
     assert api.get(f"/api/v1/item/{two_units['tax_matter']}").status_code == 200
     assert api.get(f"/api/v1/item/{two_units['hr_matter']}").status_code == 404
     ids = [row["id"] for row in api.get("/api/v1/item/").json["result"]]
     assert two_units["tax_matter"] in ids and two_units["hr_matter"] not in ids
-    html = web.get("/matterview/list/").get_data(as_text=True)
-    assert f"/matterview/show/{two_units['hr_matter']}" not in html
+    html = web.get("/matter/list/").get_data(as_text=True)
+    assert f"/matter/show/{two_units['hr_matter']}" not in html
 
 
 def test_unit_cases_scope(clients, two_units):
@@ -119,8 +119,8 @@ def test_unit_cases_scope(clients, two_units):
 def test_guessed_pk_on_other_units_actions_and_forms(app, clients, two_units):
     web = clients.web("tax")
     # FAB's action routes fetch by pk without filters unless guarded: must be 404 for others' rows
-    assert web.post(f"/matterview/action/anything/{two_units['hr_matter']}").status_code == 404
-    assert web.post("/matterview/action_post", data={"action": "x", "rowid": [two_units["hr_matter"]]}).status_code == 404
+    assert web.post(f"/matter/action/anything/{two_units['hr_matter']}").status_code == 404
+    assert web.post("/matter/action_post", data={"action": "x", "rowid": [two_units["hr_matter"]]}).status_code == 404
     # related-field choices in the progress form list only cases in the unit's scope
     form = web.get("/caseprogressview/add").get_data(as_text=True)
     with app.app_context():

@@ -193,8 +193,14 @@ def assign_letter_number(session, matter: m.Matter, on: Optional[dt.date] = None
 
 
 def send_matter(session, matter: m.Matter, user, note: str | None = None) -> m.Matter:
-    """函告: number the letter and send the matter to its units (draft → sent)."""
+    """函告 by the office: number the letter and send the matter to its units (draft → sent)."""
     require_office(user, "函告协调事项")
+    return dispatch_matter(session, matter, user, note)
+
+
+def dispatch_matter(session, matter: m.Matter, user, note: str | None = None) -> m.Matter:
+    """Send a matter that another authorised step created (issued minutes, an approved plan, a
+    group's task): the same numbering and checks as `send_matter`, the authority is that step's."""
     if matter.status != "draft":
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，只有拟办事项可以函告", 409)
     if matter.deadline is None:

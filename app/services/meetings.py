@@ -17,7 +17,7 @@ from app.security.scope import is_unit_staff, role_names, scoped
 from app.services import settings
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
-from app.services.matters import create_matter, send_matter
+from app.services.matters import create_matter, dispatch_matter
 from app.services.notifications import notify_unit
 from app.services.numbering import next_sequence
 
@@ -389,7 +389,7 @@ def issue_minutes(session, user, minutes: m.Minutes, on: Optional[dt.date] = Non
         matter = create_matter(session, user, title=matter_title(minutes, d), lead_unit=d.lead_unit,
                                co_units=list(d.co_units), content=_text(d.content), deadline=d.deadline,
                                case=d.case, source="meeting", decision=d)
-        send_matter(session, matter, user, note=f"会议纪要{number}议定事项（{d.seq}）")
+        dispatch_matter(session, matter, user, note=f"会议纪要{number}议定事项（{d.seq}）")
 
     if minutes.amends is not None:
         minutes.amends.status = "superseded"

@@ -42,6 +42,25 @@ class ShowExtrasMixin:
         return super().render_template(template, **kwargs)
 
 
+class RollbackOnRefusal:
+    """FAB flashes a refused pre_add/pre_update but leaves the changed object in the session:
+    roll back so nothing later in the request can flush it."""
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def pre_add(self, item):
+        try:
+            super().pre_add(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
 def page_step(func, *args, success: str, next_url: str, **kwargs):
     """Run a workflow service from a page form: commit and flash on success; flash the refusal."""
     try:

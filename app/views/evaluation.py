@@ -24,7 +24,7 @@ from app.services.research import attachment_file, attachments_of, save_attachme
 from app.views import add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, choice_field,
                             workflow_call)
-from app.views.dashboard import ShowExtrasMixin, page_step
+from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, page_step
 
 GRADES = {g: g for g in GRADE_CHOICES}
 
@@ -70,7 +70,7 @@ class EntryRules(RecordRules):
         raise BusinessError("各单位评价随年度评价通报计算生成，不能单独删除", 409)
 
 
-class EntryView(ShowExtrasMixin, EntryRules, ScopedModelView):
+class EntryView(ShowExtrasMixin, RollbackOnRefusal, EntryRules, ScopedModelView):
     datamodel = SQLAInterface(m.EvaluationEntry)
     class_permission_name = "EvaluationEntry"
     route_base = "/evaluationentry"
@@ -96,7 +96,7 @@ class EntryView(ShowExtrasMixin, EntryRules, ScopedModelView):
         return {"metrics": service.entry_metrics(item)}
 
 
-class EvaluationView(ShowExtrasMixin, EvaluationRules, ScopedModelView):
+class EvaluationView(ShowExtrasMixin, RollbackOnRefusal, EvaluationRules, ScopedModelView):
     datamodel = SQLAInterface(m.Evaluation)
     class_permission_name = "Evaluation"
     route_base = "/evaluation"
@@ -261,7 +261,7 @@ class ClueRules(RecordRules):
         clue_service.check_clue(item)
 
 
-class ClueView(ShowExtrasMixin, ClueRules, ScopedModelView):
+class ClueView(ShowExtrasMixin, RollbackOnRefusal, ClueRules, ScopedModelView):
     datamodel = SQLAInterface(m.ClueReport)
     class_permission_name = "Clue"
     route_base = "/clue"

@@ -21,7 +21,7 @@ from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
 from app.views.base import RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import ShowExtrasMixin, form_date, page_step
+from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, form_date, page_step
 
 
 def _group_or_404(pk):
@@ -87,7 +87,7 @@ class LogView(LogRules, ScopedModelView):
     base_order = ("log_date", "desc")
 
 
-class GroupView(ShowExtrasMixin, GroupRules, ScopedModelView):
+class GroupView(ShowExtrasMixin, RollbackOnRefusal, GroupRules, ScopedModelView):
     datamodel = SQLAInterface(m.CoordinationGroup)
     class_permission_name = "Group"
     route_base = "/group"

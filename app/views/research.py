@@ -21,7 +21,7 @@ from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import ShowExtrasMixin, form_date, page_step
+from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, form_date, page_step
 
 
 def in_scope_or_404(model, pk):
@@ -58,7 +58,7 @@ class ProposalRules(RecordRules):
             raise BusinessError("只有起草中的提案可以删除", 409)
 
 
-class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
+class ResearchView(ShowExtrasMixin, RollbackOnRefusal, ResearchRules, ScopedModelView):
     datamodel = SQLAInterface(m.ResearchProject)
     class_permission_name = "Research"
     route_base = "/research"
@@ -133,7 +133,7 @@ def upload_research_file(item, upload):
     return service.save_attachment(db.session, "research", item.id, upload, user, unit_id=unit_id_of(user))
 
 
-class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):
+class ProposalView(ShowExtrasMixin, RollbackOnRefusal, ProposalRules, ScopedModelView):
     datamodel = SQLAInterface(m.Proposal)
     class_permission_name = "Proposal"
     route_base = "/proposal"

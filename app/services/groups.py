@@ -70,10 +70,8 @@ def add_log(session, group: m.CoordinationGroup, user, content: str, date: Optio
     content = (content or "").strip()
     if not content:
         raise BusinessError("请填写工作日志内容", 422)
-    author = ""
-    if user is not None:
-        author = f"{getattr(user, 'first_name', '') or ''}{getattr(user, 'last_name', '') or ''}".strip() \
-            or getattr(user, "username", "")
-    log = m.GroupLog(group=group, log_date=date or _today(), content=content, author=author or "系统")
+    from app.services.research import actor_name
+
+    log = m.GroupLog(group=group, log_date=date or _today(), content=content, author=actor_name(user))
     session.add(log)
     return log

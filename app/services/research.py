@@ -31,11 +31,11 @@ def _today() -> dt.date:
     return today()
 
 
-def _actor_name(user) -> str:
+def actor_name(user) -> str:
     if user is None:
         return "系统"
-    name = f"{getattr(user, 'first_name', '') or ''}{getattr(user, 'last_name', '') or ''}".strip()
-    return name or getattr(user, "username", "") or "系统"
+    # users are created with the full name as first_name (last_name holds the role)
+    return (getattr(user, "first_name", "") or "").strip() or getattr(user, "username", "") or "系统"
 
 
 # --- research projects ----------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def contribute(session, project: m.ResearchProject, user, text: str) -> m.Resear
     if not text:
         raise BusinessError("请填写补充的调研内容", 422)
     unit = session.get(m.Unit, unit_id_of(user))
-    entry = f"【{_today().isoformat()} {unit.name} {_actor_name(user)}】{text}"
+    entry = f"【{_today().isoformat()} {unit.name} {actor_name(user)}】{text}"
     project.findings = f"{project.findings.rstrip()}\n{entry}" if project.findings and project.findings.strip() else entry
     return project
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.services import dashboard as dashboard_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
+from app.views.base import RecordRules
 
 
 class HomeIndexView(IndexView):
@@ -40,6 +41,18 @@ class ShowExtrasMixin:
                 kwargs.update(self.show_extras(item))
                 kwargs["item"] = item
         return super().render_template(template, **kwargs)
+
+
+class Rules(RecordRules):
+    """RecordRules that also put a new record into the session before the scope check.
+
+    Works around app/views/base.py ScopedApi.post_headless, which only adds the loaded item to the
+    session inside `ensure_in_scope` — i.e. not for Admin/Office/Convener, whose POSTs answered 201
+    and saved nothing.
+    """
+
+    def check_add(self, item):
+        db.session.add(item)
 
 
 class RollbackOnRefusal:

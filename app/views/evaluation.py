@@ -24,7 +24,7 @@ from app.services.research import attachment_file, attachments_of, save_attachme
 from app.views import add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, choice_field,
                             workflow_call)
-from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, page_step
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, page_step
 
 GRADES = {g: g for g in GRADE_CHOICES}
 
@@ -47,7 +47,7 @@ def pdf_response(evaluation: m.Evaluation) -> Response:
 
 # --- evaluation ------------------------------------------------------------------------------------
 
-class EvaluationRules(RecordRules):
+class EvaluationRules(Rules):
     def rules(self, item):
         if not (item.title or "").strip():
             raise BusinessError("请填写标题", 422)
@@ -60,7 +60,7 @@ class EvaluationRules(RecordRules):
             raise BusinessError("评价通报已印发，不能删除", 409)
 
 
-class EntryRules(RecordRules):
+class EntryRules(Rules):
     """Grades are checked by the service (empty allowed while drafting)."""
 
     def check_update(self, item):
@@ -251,7 +251,7 @@ class EvaluationApi(EvaluationRules, ScopedApi):
 
 # --- clue reports ----------------------------------------------------------------------------------
 
-class ClueRules(RecordRules):
+class ClueRules(Rules):
     choice_columns = {"status": CLUE_STATUS_LABELS}
 
     def fill_owner(self, item):

@@ -20,8 +20,8 @@ from app.services import groups as service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
-from app.views.base import RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, form_date, page_step
+from app.views.base import API_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, workflow_call
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, form_date, page_step
 
 
 def _group_or_404(pk):
@@ -31,7 +31,7 @@ def _group_or_404(pk):
         abort(404)
 
 
-class GroupRules(RecordRules):
+class GroupRules(Rules):
     def rules(self, item):
         check_required_text(item, "name")
         if item.case_id is None and item.case is None:
@@ -47,7 +47,7 @@ class GroupRules(RecordRules):
             raise BusinessError("协调组已有任务，不能删除；工作结束请撤销协调组", 409)
 
 
-class MemberRules(RecordRules):
+class MemberRules(Rules):
     choice_columns = {"role": GROUP_ROLE_LABELS}
 
     def rules(self, item):
@@ -55,14 +55,16 @@ class MemberRules(RecordRules):
             raise BusinessError("请选择成员单位或填写成员姓名", 422)
 
 
-class LogRules(RecordRules):
+class LogRules(Rules):
     def rules(self, item):
         check_required_text(item, "content")
 
     def fill_owner(self, item):
         user = current_user()
         if user is not None and not (item.author or "").strip():
-            item.author = f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
+            from app.services.research import actor_name
+
+            item.author = actor_name(user)
 
 
 class MemberView(MemberRules, ScopedModelView):
@@ -154,6 +156,7 @@ class GroupApi(GroupRules, ScopedApi):
     resource_name = "group"
     datamodel = SQLAInterface(m.CoordinationGroup)
     class_permission_name = "Group"
+    method_permission_name = {**API_PERMISSIONS, "tasks": "show"}
     list_columns = ["id", "name", "case.id", "court_leader", "government_leader", "setup_date", "status"]
     show_columns = list_columns + ["mandate", "dissolved_date", "dissolve_reason", "members.id", "members.position",
                                    "members.person_name", "members.role", "version_id"]

@@ -21,7 +21,7 @@ from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, ShowExtrasMixin, form_date, page_step
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, form_date, page_step
 
 
 def in_scope_or_404(model, pk):
@@ -31,7 +31,7 @@ def in_scope_or_404(model, pk):
         abort(404)
 
 
-class ResearchRules(RecordRules):
+class ResearchRules(Rules):
     def rules(self, item):
         check_required_text(item, "topic")
         check_date_order(item.start_date, item.end_date, "结束日期不能早于开始日期")
@@ -44,7 +44,7 @@ class ResearchRules(RecordRules):
             raise BusinessError("已启动的调研不能删除", 409)
 
 
-class ProposalRules(RecordRules):
+class ProposalRules(Rules):
     choice_columns = {"kind": PROPOSAL_KIND_LABELS}
 
     def rules(self, item):

@@ -16,6 +16,8 @@ def fill_reporter(item: m.ClueReport, user) -> None:
     """The reporting unit is the reporter's own; a unit's staff cannot set the handling fields."""
     if user is not None and getattr(user, "unit_id", None) and not item.reporter_unit_id:
         item.reporter_unit_id = user.unit_id
+    if not item.status:
+        item.status = "received"
     if is_unit_staff(user):
         item.reporter_unit_id = user.unit_id
         item.status = "received"

@@ -329,7 +329,7 @@ def evaluation_pdf(evaluation: m.Evaluation, pdf_font: str | None = None) -> byt
         rows.append([entry.unit.short_name or entry.unit.name, f"{v('lead')}/{v('co')}", f"{v('on_time')}/{v('late')}",
                      v("overdue"), v("avg_days"), f"{v('reminders')}/{v('extensions')}",
                      f"{v('attended')}/{v('absent')}", entry.grade or ""])
-    comments = [(e.unit.name, e.grade or "", e.comment or "") for e in evaluation.entries if e.comment or e.grade]
+    comments = [(e.unit.name, e.grade or "", e.comment) for e in evaluation.entries if e.comment]  # grades are in the table
     data = EvaluationData(head=letterhead(), number=evaluation.number or "", year=evaluation.year,
                           title=evaluation.title, date=evaluation.document_date or _today(),
                           intro=evaluation.intro or "", comments=comments,

@@ -45,7 +45,7 @@ class AuditLogView(ShowExtrasMixin, ScopedModelView):
     order_columns = ["at", "username", "record_id"]
     base_order = ("id", "desc")
     label_columns = {**ScopedModelView.label_columns, "summary": _("记录")}
-    formatters_columns = {"action": lambda v: ACTION_LABELS.get(v, v),
+    formatters_columns = {"action": lambda v: ACTION_LABELS.get(v, v), "ip": lambda v: v or "",
                           "table_name": lambda v: f"{TABLE_LABELS[v]}（{v}）" if v in TABLE_LABELS else (v or "")}
 
     def show_extras(self, item):

@@ -28,6 +28,19 @@ class HomeIndexView(IndexView):
         return self.render_template(self.index_template, appbuilder=self.appbuilder, data=data, chart_json=chart_json)
 
 
+def blank(value):
+    """Show nothing instead of FAB's "None" for an empty field."""
+    return "" if value is None else value
+
+
+def names(values):
+    return "、".join(str(v) for v in values or [])
+
+
+def formatters(*blank_columns: str, **others) -> dict:
+    return {**{c: blank for c in blank_columns}, **others}
+
+
 class ShowExtrasMixin:
     """Adds `show_extras(item)` to the context of a ModelView's show page (item already in scope)."""
 

@@ -22,9 +22,9 @@ from app.services import evaluation as service
 from app.services.errors import BusinessError, NotFound
 from app.services.research import attachment_file, attachments_of, save_attachment
 from app.views import add_view
-from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, choice_field,
+from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, choice_field,
                             workflow_call)
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, page_step
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, page_step
 
 GRADES = {g: g for g in GRADE_CHOICES}
 
@@ -82,6 +82,7 @@ class EntryView(ShowExtrasMixin, RollbackOnRefusal, EntryRules, ScopedModelView)
     edit_columns = ["grade", "comment"]
     show_columns = ["evaluation", "unit", "grade", "comment"]
     search_columns = ["unit", "grade"]
+    formatters_columns = formatters("grade", "comment")
     base_permissions = ["can_list", "can_show", "can_edit"]
     base_order = ("id", "asc")
 
@@ -108,6 +109,7 @@ class EvaluationView(ShowExtrasMixin, RollbackOnRefusal, EvaluationRules, Scoped
     edit_columns = ["title", "intro"]
     show_columns = ["year", "title", "number", "status_label", "intro", "computed_at", "approved_at", "issued_at"]
     search_columns = ["year", "status"]
+    formatters_columns = formatters("number", "intro", "computed_at", "approved_at", "issued_at")
     base_order = ("year", "desc")
     related_views = [EntryView]
 
@@ -276,6 +278,7 @@ class ClueView(ShowExtrasMixin, RollbackOnRefusal, ClueRules, ScopedModelView):
     show_columns = ["title", "description", "reporter_unit", "subject_unit", "matter", "case", "status_label",
                     "referred_to", "handling_note", "created_at"]
     search_columns = ["title", "status", "reporter_unit", "subject_unit"]
+    formatters_columns = formatters("reporter_unit", "subject_unit", "matter", "case", "referred_to", "handling_note")
     description_columns = {"description": _("线索仅联动办公室、召集人和系统管理员可见；其他单位不可见")}
     base_order = ("id", "desc")
 

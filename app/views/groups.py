@@ -20,8 +20,8 @@ from app.services import groups as service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
-from app.views.base import API_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, form_date, page_step
+from app.views.base import API_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, form_date, page_step
 
 
 def _group_or_404(pk):
@@ -100,6 +100,8 @@ class GroupView(ShowExtrasMixin, RollbackOnRefusal, GroupRules, ScopedModelView)
     show_columns = ["name", "case", "court_leader", "government_leader", "mandate", "setup_date", "status_label",
                     "dissolved_date", "dissolve_reason"]
     search_columns = ["name", "case", "status"]
+    formatters_columns = formatters("court_leader", "government_leader", "mandate", "setup_date", "dissolved_date",
+                                    "dissolve_reason")
     base_order = ("id", "desc")
     related_views = [MemberView, LogView]
 

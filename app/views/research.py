@@ -20,8 +20,8 @@ from app.services import research as service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
-from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, form_date, page_step
+from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, names, form_date, page_step
 
 
 def in_scope_or_404(model, pk):
@@ -71,6 +71,7 @@ class ResearchView(ShowExtrasMixin, RollbackOnRefusal, ResearchRules, ScopedMode
     show_columns = ["topic", "category", "problem", "lead_unit", "units", "start_date", "end_date", "status_label",
                     "findings", "report"]
     search_columns = ["topic", "category", "lead_unit", "status"]
+    formatters_columns = formatters("category", "problem", "start_date", "end_date", "findings", "report", units=names)
     description_columns = {"units": _("参与单位可查看本调研并补充调研发现"),
                            "findings": _("参与单位补充的内容按日期追加在此")}
     base_order = ("id", "desc")
@@ -144,6 +145,7 @@ class ProposalView(ShowExtrasMixin, RollbackOnRefusal, ProposalRules, ScopedMode
     show_columns = ["title", "kind_label", "units", "research", "status_label", "meeting", "text", "review_note"]
     search_columns = ["title", "kind", "status"]
     label_columns = {**ScopedModelView.label_columns, "units": _("起草单位"), "meeting": _("提交审议的会议")}
+    formatters_columns = formatters("research", "meeting", "text", "review_note", units=names)
     base_order = ("id", "desc")
 
     def show_extras(self, item):

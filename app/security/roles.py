@@ -22,7 +22,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [(BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
          ("Category|Holiday", r"can_add|can_edit")],
         [("Matter", r"can_sign|can_reply|can_extend|can_inbox"), ("Case", "can_override"),
-         ("Evaluation", r"can_approve"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
+         ("Evaluation", r"can_approve|can_issue"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
     ),
     "Convener": (
         [(BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
@@ -37,8 +37,8 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
           r"BulletinSection|DisposalPlan|PlanMeasure|Research|Proposal|Group|GroupMember|GroupLog|Evaluation|"
           r"EvaluationEntry", READ),
          ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
-         ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show"),
-         ("Research", "can_contribute"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger"),
+         ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show|can_upload"),
+         ("Research", "can_contribute|can_upload"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger"),
          ("Category", READ), (SHARED, r".*")],
         [],
     ),

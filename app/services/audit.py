@@ -77,8 +77,10 @@ def _changes(obj) -> tuple[dict, dict]:
 
 
 def _record_id(obj) -> str | None:
-    identity = inspect(obj).identity
-    if identity:
+    state = inspect(obj)
+    # a new row has no identity key yet in after_flush: read its primary key from the instance
+    identity = state.identity or state.mapper.primary_key_from_instance(obj)
+    if identity and all(v is not None for v in identity):
         return ",".join(str(v) for v in identity)
     return None
 

@@ -12,18 +12,81 @@ from app.extensions import db
 from app.security.scope import scoped
 from app.views import add_view
 from app.views.base import ScopedApi, ScopedModelView
+from app.views.dashboard import ShowExtrasMixin
 
 
-class AuditLogView(ScopedModelView):
+ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
+                 "logout": "退出", "export": "导出"}
+TABLE_LABELS = {
+    "unit": "成员单位", "ab_user": "用户", "setting": "系统设置", "holiday": "节假日", "category": "事项类别",
+    "bankruptcy_case": "破产案件", "case_progress": "案件进展", "matter": "协调事项", "matter_assignment": "承办单位",
+    "extension_request": "延期申请", "reminder": "催办", "meeting": "会议", "meeting_topic": "会议议题",
+    "attendance": "参会签到", "minutes": "会议纪要", "decision": "议定事项", "policy": "政策与案例",
+    "bulletin": "通报", "bulletin_section": "通报内容", "assessment": "风险评估", "disposal_plan": "处置方案",
+    "plan_measure": "处置措施", "research_project": "联合调研", "proposal": "提案", "coordination_group": "领导协调组",
+    "group_member": "协调组成员", "group_log": "协调组工作日志", "evaluation": "年度评价通报",
+    "evaluation_entry": "单位评价", "clue_report": "违纪违法线索", "attachment": "附件",
+}
+
+
+class AuditLogView(ShowExtrasMixin, ScopedModelView):
+    """Read-only for everybody, admins included: only list and show routes exist."""
+
     datamodel = SQLAInterface(m.AuditLog)
     class_permission_name = "Audit"
+    route_base = "/audit"
     list_title = show_title = _("审计日志")
+    show_template = "audit/show.html"
     base_permissions = ["can_list", "can_show"]
+    include_route_methods = {"list", "show"}
     list_columns = ["at", "username", "action", "table_name", "record_id", "summary"]
-    show_columns = ["at", "username", "ip", "action", "table_name", "record_id", "summary", "before", "after"]
+    show_columns = ["at", "username", "ip", "action", "table_name", "record_id", "summary"]
     search_columns = ["username", "action", "table_name", "record_id", "at"]
+    order_columns = ["at", "username", "record_id"]
     base_order = ("id", "desc")
     label_columns = {**ScopedModelView.label_columns, "summary": _("记录")}
+    formatters_columns = {"action": lambda v: ACTION_LABELS.get(v, v), "ip": lambda v: v or "",
+                          "table_name": lambda v: f"{TABLE_LABELS[v]}（{v}）" if v in TABLE_LABELS else (v or "")}
+
+    def show_extras(self, item):
+        return {"diff": audit_diff(item)}
+
+
+def _load(text):
+    import json
+
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"": text}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def audit_diff(item) -> list[dict]:
+    """Rows (field, label, before, after, changed) for the show page, in a readable form."""
+    from app.views.labels import LABELS
+
+    before, after = _load(item.before), _load(item.after)
+    rows = []
+    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        b, a = before.get(key), after.get(key)
+        rows.append({"field": key, "label": str(LABELS.get(key, key)), "before": _readable(b),
+                     "after": _readable(a), "changed": item.action == "update" or b != a})
+    return rows
+
+
+def _readable(value) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
 
 
 class AuditApi(ScopedApi):

@@ -13,6 +13,7 @@ from app.services.errors import BusinessError
 from app.services.validation import check_unique_case_number, validate_case
 from app.views import add_view
 from app.views.base import RecordRules, ScopedApi, ScopedModelView
+from app.views.groups import GroupView
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ class CaseView(CaseRules, ScopedModelView):
         "monitoring_points": _("重大敏感案件须明确监测、评估重点"),
     }
     base_order = ("id", "desc")
-    related_views = [CaseProgressView]
+    related_views = [CaseProgressView, GroupView]  # the case page shows its coordination group(s)
 
 
 class CaseApi(CaseRules, ScopedApi):

@@ -1,10 +1,18 @@
-"""Home page by role (工作台). Every number respects the user's row-level scope."""
+"""Home page by role (工作台), plus two small helpers the workbench pages of issue 6 share:
+extra context on a show page, and running a workflow step from a page form.
+"""
 from __future__ import annotations
 
-from flask import g, redirect, url_for
-from flask_appbuilder import IndexView, expose
+import json
 
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import IndexView, expose
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
 from app.services import dashboard as dashboard_service
+from app.services.errors import BusinessError, NotFound, StaleEdit
+from app.views.base import RecordRules
 
 
 class HomeIndexView(IndexView):
@@ -16,7 +24,98 @@ class HomeIndexView(IndexView):
         if user is None or not getattr(user, "is_authenticated", False):
             return redirect(url_for("AuthDBView.login"))
         data = dashboard_service.home_data(user)
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, data=data)
+        chart_json = json.dumps(data.chart or {}, ensure_ascii=False).replace("</", "<\\/")
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, data=data, chart_json=chart_json)
+
+
+def blank(value):
+    """Show nothing instead of FAB's "None" for an empty field."""
+    return "" if value is None else value
+
+
+def names(values):
+    return "、".join(str(v) for v in values or [])
+
+
+def formatters(*blank_columns: str, **others) -> dict:
+    return {**{c: blank for c in blank_columns}, **others}
+
+
+class ShowExtrasMixin:
+    """Adds `show_extras(item)` to the context of a ModelView's show page (item already in scope)."""
+
+    def show_extras(self, item) -> dict:
+        return {}
+
+    def render_template(self, template, **kwargs):
+        if template == self.show_template and "pk" in kwargs:
+            item = self.datamodel.get(kwargs["pk"], self._base_filters)
+            if item is not None:
+                kwargs.update(self.show_extras(item))
+                kwargs["item"] = item
+        return super().render_template(template, **kwargs)
+
+
+class Rules(RecordRules):
+    """RecordRules that also put a new record into the session before the scope check.
+
+    Works around app/views/base.py ScopedApi.post_headless, which only adds the loaded item to the
+    session inside `ensure_in_scope` — i.e. not for Admin/Office/Convener, whose POSTs answered 201
+    and saved nothing.
+    """
+
+    def check_add(self, item):
+        db.session.add(item)
+
+
+class RollbackOnRefusal:
+    """FAB flashes a refused pre_add/pre_update but leaves the changed object in the session:
+    roll back so nothing later in the request can flush it."""
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def pre_add(self, item):
+        try:
+            super().pre_add(item)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def page_step(func, *args, success: str, next_url: str, **kwargs):
+    """Run a workflow service from a page form: commit and flash on success; flash the refusal."""
+    try:
+        func(*args, **kwargs)
+        db.session.commit()
+        flash(success, "success")
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except BusinessError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    except StaleDataError:
+        db.session.rollback()
+        flash(StaleEdit().message, "danger")
+    return redirect(next_url)
+
+
+def form_date(name: str):
+    """A yyyy-mm-dd date from a form or JSON body, or None; a malformed one is refused."""
+    import datetime as dt
+
+    value = (request.get_json(silent=True) or {}).get(name) if request.is_json else request.form.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BusinessError(f"日期格式应为 YYYY-MM-DD：{value}", 422)
 
 
 def register(appbuilder):

@@ -1,83 +1,310 @@
-"""评价通报 of member units, and clue reports (违纪违法线索)."""
+"""评价通报 of member units, and clue reports (违纪违法线索): pages and API.
+
+The evaluation page shows every metric with how it was derived; the office grades and comments per
+unit (EntryView edit), a convener approves and issues (which numbers and freezes it), and the
+bulletin prints as a GB/T 9704 PDF. Clue reports are confidential (scope in app/security/scope.py).
+"""
 from __future__ import annotations
 
+from flask import Response, abort, request, send_file
+from flask_appbuilder import expose
+from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
 
 from app import models as m
-from app.models.evaluation import CLUE_STATUS_LABELS
-from app.security.scope import current_user, is_unit_staff
-from app.services.errors import BusinessError
+from app.extensions import db
+from app.models.evaluation import CLUE_STATUS_LABELS, GRADE_CHOICES
+from app.security.scope import current_user, get_in_scope
+from app.services import clues as clue_service
+from app.services import evaluation as service
+from app.services.errors import BusinessError, NotFound
+from app.services.research import attachment_file, attachments_of, save_attachment
 from app.views import add_view
-from app.views.base import RecordRules, ScopedApi, ScopedModelView
+from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, choice_field,
+                            workflow_call)
+from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, page_step
+
+GRADES = {g: g for g in GRADE_CHOICES}
 
 
-class EvaluationRules(RecordRules):
+def _or_404(model, pk):
+    try:
+        return get_in_scope(db.session, model, pk)
+    except NotFound:
+        abort(404)
+
+
+def pdf_response(evaluation: m.Evaluation) -> Response:
+    from flask import current_app
+
+    data = service.evaluation_pdf(evaluation, pdf_font=current_app.config.get("PDF_FONT"))
+    name = f"evaluation-{evaluation.year}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+class EvaluationRules(Rules):
+    def rules(self, item):
+        if not (item.title or "").strip():
+            raise BusinessError("请填写标题", 422)
+
     def check_update(self, item):
+        service.check_editable(item)
+
+    def check_delete(self, item):
         if item.status == "issued":
-            raise BusinessError("评价通报已印发，指标和评价已冻结，不能修改", 409)
-
-    check_delete = check_update
+            raise BusinessError("评价通报已印发，不能删除", 409)
 
 
-class ClueRules(RecordRules):
-    choice_columns = {"status": CLUE_STATUS_LABELS}
+class EntryRules(Rules):
+    """Grades are checked by the service (empty allowed while drafting)."""
 
-    def fill_owner(self, item):
-        user = current_user()
-        if user is not None and user.unit_id and not item.reporter_unit_id:
-            item.reporter_unit_id = user.unit_id
-        if is_unit_staff(user):
-            item.reporter_unit_id = user.unit_id
-            item.status = "received"
+    def check_update(self, item):
+        service.grade_entry(db.session, item, current_user(), item.grade, item.comment)
+
+    def check_delete(self, item):
+        raise BusinessError("各单位评价随年度评价通报计算生成，不能单独删除", 409)
 
 
-class EntryView(ScopedModelView):
+class EntryView(ShowExtrasMixin, RollbackOnRefusal, EntryRules, ScopedModelView):
     datamodel = SQLAInterface(m.EvaluationEntry)
     class_permission_name = "EvaluationEntry"
+    route_base = "/evaluationentry"
     list_title = _("各单位评价")
+    show_title = _("单位评价")
+    edit_title = _("评定等次与评语")
+    show_template = "evaluation/entry_show.html"
     list_columns = ["unit", "grade", "comment"]
     edit_columns = ["grade", "comment"]
+    show_columns = ["evaluation", "unit", "grade", "comment"]
     search_columns = ["unit", "grade"]
+    formatters_columns = formatters("grade", "comment")
     base_permissions = ["can_list", "can_show", "can_edit"]
+    base_order = ("id", "asc")
+
+    edit_form_extra_fields = {"grade": choice_field(_("评价等次"), {"": "（未评定）", **GRADES}, required=False)}
+
+    def pre_update(self, item):
+        if item.grade == "":
+            item.grade = None
+        super().pre_update(item)
+
+    def show_extras(self, item):
+        return {"metrics": service.entry_metrics(item)}
 
 
-class EvaluationView(EvaluationRules, ScopedModelView):
+class EvaluationView(ShowExtrasMixin, RollbackOnRefusal, EvaluationRules, ScopedModelView):
     datamodel = SQLAInterface(m.Evaluation)
     class_permission_name = "Evaluation"
+    route_base = "/evaluation"
     list_title = show_title = _("年度评价通报")
-    list_columns = ["year", "title", "number", "status_label", "issued_at"]
+    list_template = "evaluation/list.html"
+    show_template = "evaluation/show.html"
+    list_columns = ["year", "title", "number", "status_label", "computed_at", "issued_at"]
     add_columns = ["year", "title", "intro"]
     edit_columns = ["title", "intro"]
     show_columns = ["year", "title", "number", "status_label", "intro", "computed_at", "approved_at", "issued_at"]
     search_columns = ["year", "status"]
+    formatters_columns = formatters("number", "intro", "computed_at", "approved_at", "issued_at")
     base_order = ("year", "desc")
     related_views = [EntryView]
 
+    def show_extras(self, item):
+        rows = [(entry, service.entry_metrics(entry)) for entry in item.entries]
+        return {"rows": rows, "metric_defs": service.METRICS}
 
-class ClueView(ClueRules, ScopedModelView):
-    datamodel = SQLAInterface(m.ClueReport)
-    class_permission_name = "Clue"
-    list_title = show_title = _("违纪违法线索")
-    list_columns = ["title", "reporter_unit", "subject_unit", "status_label", "created_at"]
-    add_columns = ["title", "description", "subject_unit", "matter", "case"]
-    edit_columns = ["status", "referred_to", "handling_note"]
-    show_columns = ["title", "description", "reporter_unit", "subject_unit", "matter", "case", "status_label",
-                    "referred_to", "handling_note", "created_at"]
-    search_columns = ["title", "status", "reporter_unit", "subject_unit"]
-    base_order = ("id", "desc")
+    @expose("/compute", methods=["POST"])
+    @has_access
+    def compute(self):
+        try:
+            evaluation = service.compute_evaluation(db.session, current_user(), request.form.get("year"))
+            db.session.commit()
+        except BusinessError as exc:
+            db.session.rollback()
+            from flask import flash, redirect
+
+            flash(exc.message, "danger")
+            return redirect("/evaluation/list/")
+        from flask import flash, redirect
+
+        flash(f"{evaluation.year}年度指标已计算（{len(evaluation.entries)}家成员单位）", "success")
+        return redirect(f"/evaluation/show/{evaluation.id}")
+
+    @expose("/approve/<int:pk>", methods=["POST"])
+    @has_access
+    def approve(self, pk):
+        item = _or_404(m.Evaluation, pk)
+        return page_step(service.approve_evaluation, db.session, item, current_user(), success="评价通报已审定",
+                         next_url=f"/evaluation/show/{pk}")
+
+    @expose("/issue/<int:pk>", methods=["POST"])
+    @has_access
+    def issue(self, pk):
+        item = _or_404(m.Evaluation, pk)
+        return page_step(service.issue_evaluation, db.session, item, current_user(),
+                         success="评价通报已印发，指标与评价已冻结", next_url=f"/evaluation/show/{pk}")
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    def pdf(self, pk):
+        return pdf_response(_or_404(m.Evaluation, pk))
 
 
 class EvaluationApi(EvaluationRules, ScopedApi):
     resource_name = "evaluation"
     datamodel = SQLAInterface(m.Evaluation)
     class_permission_name = "Evaluation"
-    list_columns = ["id", "year", "title", "number", "status", "issued_at"]
-    show_columns = list_columns + ["intro", "computed_at", "entries.grade", "entries.comment",
-                                   "entries.metrics", "version_id"]
+    method_permission_name = {**API_PERMISSIONS, "entries": "show"}
+    list_columns = ["id", "year", "title", "number", "status", "computed_at", "issued_at"]
+    show_columns = list_columns + ["intro", "approved_at", "document_date", "entries.id",
+                                   "entries.grade", "entries.comment", "version_id"]
     add_columns = ["year", "title", "intro"]
     edit_columns = ["title", "intro"]
     base_order = ("year", "desc")
+
+    def _evaluation(self, pk):
+        try:
+            return get_in_scope(db.session, m.Evaluation, pk), None
+        except NotFound:
+            return None, self.response_404()
+
+    def _summary(self, item, status=200):
+        return self.response(status, id=item.id, year=item.year, status=item.status, number=item.number,
+                             entries=len(item.entries))
+
+    @expose("/compute", methods=["POST"])
+    @protect()
+    @safe
+    def compute(self):
+        """Create or recompute the evaluation of a year ({"year"}); refused once issued."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="请求体必须是 JSON 对象")
+        result = workflow_call(self, service.compute_evaluation, db.session, current_user(), body.get("year"))
+        if not isinstance(result, m.Evaluation):
+            return result
+        return self._summary(result)
+
+    @expose("/<int:pk>/entries", methods=["GET"])
+    @protect()
+    @safe
+    def entries(self, pk):
+        """Per unit: metrics (value and derivation), grade and comment."""
+        item, error = self._evaluation(pk)
+        if error:
+            return error
+        rows = [{"id": e.id, "unit_id": e.unit_id, "unit": e.unit.name, "grade": e.grade, "comment": e.comment,
+                 "metrics": service.entry_metrics(e)} for e in item.entries]
+        return self.response(200, count=len(rows), result=rows)
+
+    @expose("/<int:pk>/grade", methods=["POST"])
+    @protect()
+    @safe
+    def grade(self, pk):
+        """The office's grade and comment for one unit ({"unit_id", "grade", "comment"})."""
+        item, error = self._evaluation(pk)
+        if error:
+            return error
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message="请求体必须是 JSON 对象")
+        entry = next((e for e in item.entries if str(e.unit_id) == str(body.get("unit_id"))), None)
+        if entry is None:
+            return self.response(422, message="该单位不在本次评价范围内")
+        result = workflow_call(self, service.grade_entry, db.session, entry, current_user(), body.get("grade"),
+                               body.get("comment"))
+        if not isinstance(result, m.EvaluationEntry):
+            return result
+        return self.response(200, unit_id=entry.unit_id, grade=entry.grade, comment=entry.comment, status=item.status)
+
+    @expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    def approve(self, pk):
+        item, error = self._evaluation(pk)
+        if error:
+            return error
+        result = workflow_call(self, service.approve_evaluation, db.session, item, current_user())
+        return result if not isinstance(result, m.Evaluation) else self._summary(item)
+
+    @expose("/<int:pk>/issue", methods=["POST"])
+    @protect()
+    @safe
+    def issue(self, pk):
+        item, error = self._evaluation(pk)
+        if error:
+            return error
+        result = workflow_call(self, service.issue_evaluation, db.session, item, current_user())
+        return result if not isinstance(result, m.Evaluation) else self._summary(item)
+
+    @expose("/<int:pk>/pdf", methods=["GET"])
+    @protect()
+    @safe
+    def pdf(self, pk):
+        item, error = self._evaluation(pk)
+        if error:
+            return error
+        return pdf_response(item)
+
+
+# --- clue reports ----------------------------------------------------------------------------------
+
+class ClueRules(Rules):
+    choice_columns = {"status": CLUE_STATUS_LABELS}
+
+    def fill_owner(self, item):
+        clue_service.fill_reporter(item, current_user())
+
+    def rules(self, item):
+        clue_service.check_clue(item)
+
+
+class ClueView(ShowExtrasMixin, RollbackOnRefusal, ClueRules, ScopedModelView):
+    datamodel = SQLAInterface(m.ClueReport)
+    class_permission_name = "Clue"
+    route_base = "/clue"
+    method_permission_name = {**PAGE_PERMISSIONS, "file": "show"}
+    list_title = show_title = _("违纪违法线索")
+    add_title = _("报告线索")
+    edit_title = _("登记处理情况")
+    show_template = "evaluation/clue_show.html"
+    list_columns = ["title", "reporter_unit", "subject_unit", "status_label", "created_at"]
+    add_columns = ["title", "description", "subject_unit", "matter", "case"]
+    edit_columns = ["status", "referred_to", "handling_note"]
+    show_columns = ["title", "description", "reporter_unit", "subject_unit", "matter", "case", "status_label",
+                    "referred_to", "handling_note", "created_at"]
+    search_columns = ["title", "status", "reporter_unit", "subject_unit"]
+    formatters_columns = formatters("reporter_unit", "subject_unit", "matter", "case", "referred_to", "handling_note")
+    description_columns = {"description": _("线索仅联动办公室、召集人和系统管理员可见；其他单位不可见")}
+    base_order = ("id", "desc")
+
+    def show_extras(self, item):
+        return {"attachments": attachments_of(db.session, "clue", item.id)}
+
+    @expose("/upload/<int:pk>", methods=["POST"])
+    @has_access
+    def upload(self, pk):
+        item = _or_404(m.ClueReport, pk)
+
+        def run():
+            clue_service.check_attach(item, current_user())
+            return save_attachment(db.session, "clue", item.id, request.files.get("file"), current_user())
+        return page_step(run, success="附件已上传", next_url=f"/clue/show/{pk}")
+
+    @expose("/file/<int:pk>/<int:attachment_id>")
+    @has_access
+    def file(self, pk, attachment_id):
+        item = _or_404(m.ClueReport, pk)
+        try:
+            path, attachment = attachment_file(db.session, "clue", item.id, attachment_id)
+        except NotFound:
+            abort(404)
+        return send_file(path, as_attachment=True, download_name=attachment.filename,
+                         mimetype=attachment.content_type or "application/octet-stream")
 
 
 class ClueApi(ClueRules, ScopedApi):
@@ -89,6 +316,24 @@ class ClueApi(ClueRules, ScopedApi):
     add_columns = ["title", "description", "subject_unit", "matter", "case"]
     edit_columns = ["status", "referred_to", "handling_note"]
     base_order = ("id", "desc")
+
+    @expose("/<int:pk>/attachment", methods=["POST"])
+    @protect()
+    @safe
+    def upload(self, pk):
+        """Attach a file to a clue (multipart field `file`): the reporter or the office."""
+        try:
+            item = get_in_scope(db.session, m.ClueReport, pk)
+        except NotFound:
+            return self.response_404()
+
+        def run():
+            clue_service.check_attach(item, current_user())
+            return save_attachment(db.session, "clue", item.id, request.files.get("file"), current_user())
+        result = workflow_call(self, run)
+        if not isinstance(result, m.Attachment):
+            return result
+        return self.response(201, id=result.id, filename=result.filename)
 
 
 def register(appbuilder):

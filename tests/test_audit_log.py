@@ -1,0 +1,88 @@
+"""Audit log: every create / update / delete is recorded with before and after; the page is
+read-only for everybody (no add / edit / delete routes, admins included) and open to admins and the
+office only."""
+from __future__ import annotations
+
+import json
+
+from app import models as m
+from app.extensions import db
+
+
+def web(clients, username):
+    """Page client for `username` (requests share the test's app context: drop the cached user)."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    return clients.web(username)
+
+
+def _entries(table, record_id):
+    return (db.session.query(m.AuditLog).filter_by(table_name=table, record_id=str(record_id))
+            .order_by(m.AuditLog.id).all())
+
+
+def test_create_update_delete_are_logged_with_before_and_after(app, clients, factory):
+    office = clients.api("office")
+    lead = factory.unit("平陆县企业破产处置府院联动机制办公室").id
+    pk = office.post("/api/v1/research/", json={"topic": "职工债权调研", "lead_unit": lead}).json["id"]
+    assert office.put(f"/api/v1/research/{pk}", json={"topic": "职工债权清偿调研"}).status_code == 200
+    assert office.delete(f"/api/v1/research/{pk}").status_code == 200
+
+    created, updated, deleted = _entries("research_project", pk)
+    assert (created.action, updated.action, deleted.action) == ("create", "update", "delete")
+    assert all(e.username == "office" for e in (created, updated, deleted))
+    assert created.before is None and json.loads(created.after)["topic"] == "职工债权调研"
+    assert json.loads(updated.before) == {"topic": "职工债权调研"}
+    assert json.loads(updated.after) == {"topic": "职工债权清偿调研"}
+    assert json.loads(deleted.before)["topic"] == "职工债权清偿调研" and deleted.after is None
+
+    # the show page renders before → after as a table
+    page = web(clients, "office").get(f"/audit/show/{updated.id}").get_data(as_text=True)
+    assert "修改前 → 修改后" in page and "职工债权调研" in page and "职工债权清偿调研" in page
+    assert "调研课题" in page  # the field's Chinese label
+
+
+def test_visible_to_admin_and_office_only(app, clients, factory):
+    factory.case()
+    entry = db.session.query(m.AuditLog).order_by(m.AuditLog.id.desc()).first()
+    for username in ("admin", "office"):
+        assert clients.api(username).get("/api/v1/audit/").json["count"] >= 1, username
+        assert clients.api(username).get(f"/api/v1/audit/{entry.id}").status_code == 200
+        assert web(clients, username).get("/audit/list/").status_code == 200
+        assert web(clients, username).get(f"/audit/show/{entry.id}").status_code == 200
+    for username in ("convener", "tax", "viewer"):
+        assert clients.api(username).get("/api/v1/audit/").status_code == 403, username
+        assert clients.api(username).get(f"/api/v1/audit/{entry.id}").status_code == 403, username
+        assert web(clients, username).get("/audit/list/").status_code == 403, username
+        assert web(clients, username).get(f"/audit/show/{entry.id}").status_code == 403, username
+
+
+def test_read_only_for_everybody(app, clients, factory):
+    factory.case()
+    entry = db.session.query(m.AuditLog).order_by(m.AuditLog.id.desc()).first()
+    admin = clients.api("admin")
+    assert admin.post("/api/v1/audit/", json={"action": "create", "summary": "伪造"}).status_code == 405
+    assert admin.put(f"/api/v1/audit/{entry.id}", json={"summary": "改"}).status_code == 405
+    assert admin.delete(f"/api/v1/audit/{entry.id}").status_code == 405
+    page = web(clients, "admin")
+    assert page.get("/audit/add").status_code == 404
+    assert page.post("/audit/add", data={"summary": "伪造"}).status_code == 404
+    assert page.post(f"/audit/edit/{entry.id}", data={"summary": "改"}).status_code == 404
+    assert page.post(f"/audit/delete/{entry.id}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(m.AuditLog, entry.id).summary == entry.summary
+    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith(("AuditLogView.", "AuditApi."))}
+    assert not any(word in rule for rule in rules for word in ("add", "edit", "delete"))
+
+
+def test_filters(app, clients, factory):
+    factory.case(enterprise_name="筛选测试公司")
+    office = clients.api("office")
+    q = "(filters:!((col:table_name,opr:eq,value:bankruptcy_case)))"
+    rows = office.get(f"/api/v1/audit/?q={q}").json["result"]
+    assert rows and all(r["table_name"] == "bankruptcy_case" for r in rows)
+    html = web(clients, "office").get("/audit/list/?_flt_0_table_name=bankruptcy_case").get_data(as_text=True)
+    assert "筛选测试公司" in html and "破产案件" in html
+    html = web(clients, "office").get("/audit/list/?_flt_0_username=nobody").get_data(as_text=True)
+    assert "筛选测试公司" not in html

@@ -111,6 +111,7 @@ def ledger_rows(session, user=None, filters: LedgerFilters | None = None) -> lis
     progress = aliased(m.CaseProgress)
     unit = aliased(m.Unit)
     query = (select(m.Case, open_count.label("open_matters"), progress.entry_date, progress.content, unit.name)
+             .select_from(m.Case)
              .outerjoin(progress, progress.id == latest_progress)
              .outerjoin(unit, unit.id == progress.unit_id))
     if case_scope is not None:

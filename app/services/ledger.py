@@ -39,6 +39,10 @@ class LedgerFilters:
     sort: str = "last_progress_date"
     desc: bool = True
 
+    @property
+    def title(self) -> str:
+        return "重大敏感案件台账" if self.major_only else "破产案件台账"
+
     @classmethod
     def from_args(cls, args) -> "LedgerFilters":
         sort = args.get("sort") or "last_progress_date"

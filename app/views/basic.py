@@ -241,8 +241,9 @@ class CaseView(CaseRules, ScopedModelView):
     def ledger_pdf(self):
         from app.services.ledger import LedgerFilters, ledger_pdf, ledger_rows
 
-        rows = ledger_rows(db.session, current_user(), LedgerFilters.from_args(request.args))
-        return _download(ledger_pdf(rows, pdf_font=current_app.config.get("PDF_FONT")),
+        filters = LedgerFilters.from_args(request.args)
+        rows = ledger_rows(db.session, current_user(), filters)
+        return _download(ledger_pdf(rows, filters.title, pdf_font=current_app.config.get("PDF_FONT")),
                          f"重大敏感案件台账-{dt.date.today():%Y%m%d}.pdf", "application/pdf", inline=True)
 
     @expose("/export/xlsx")
@@ -342,8 +343,9 @@ class CaseApi(CaseRules, ScopedApi):
     def ledger_pdf(self):
         from app.services.ledger import LedgerFilters, ledger_pdf, ledger_rows
 
-        rows = ledger_rows(db.session, current_user(), LedgerFilters.from_args(request.args))
-        return _download(ledger_pdf(rows, pdf_font=current_app.config.get("PDF_FONT")), "ledger.pdf",
+        filters = LedgerFilters.from_args(request.args)
+        rows = ledger_rows(db.session, current_user(), filters)
+        return _download(ledger_pdf(rows, filters.title, pdf_font=current_app.config.get("PDF_FONT")), "ledger.pdf",
                          "application/pdf", inline=True)
 
     @expose("/export.xlsx", methods=["GET"])

@@ -46,7 +46,7 @@ from app.services.risk_scoring import AnswerError, SchemeError, load_scheme, sco
 
 WARNING_LEVELS = ("高", "重大")
 APPROVED_PLAN_STATUSES = ("approved", "in_effect", "closed")
-_scheme_cache: dict[tuple[int, int], object] = {}
+_scheme_cache: dict[str, object] = {}
 
 
 def active_scheme_row(session):
@@ -61,7 +61,7 @@ def active_scheme_row(session):
 
 def scheme_of(row):
     """The parsed scheme of a stored row (cached per row and version: definitions never change)."""
-    key = (row.id, row.version_id)
+    key = row.definition  # a stored definition never changes; the text itself is the safest key
     if key not in _scheme_cache:
         try:
             _scheme_cache[key] = load_scheme(json.loads(row.definition))
@@ -90,8 +90,9 @@ def prepare_scheme(session, row) -> None:
     from app.models.risk import RiskScheme
 
     scheme, raw = parse_scheme_text(row.definition)
-    highest = session.execute(select(RiskScheme.scheme_version).where(RiskScheme.id != (row.id or 0))
-                              .order_by(RiskScheme.scheme_version.desc()).limit(1)).scalar()
+    with session.no_autoflush:
+        highest = session.execute(select(RiskScheme.scheme_version).where(RiskScheme.id != (row.id or 0))
+                                  .order_by(RiskScheme.scheme_version.desc()).limit(1)).scalar()
     if highest is not None and scheme.version <= highest:
         raise BusinessError(f"新方案的版本号（version）须大于现有最高版本{highest}，请改为{highest + 1}", 422)
     row.scheme_version = scheme.version

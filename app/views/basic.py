@@ -17,6 +17,7 @@ from app.security.scope import current_user, is_unit_staff
 from app.services.errors import BusinessError
 from app.services.validation import check_unique_case_number, validate_case
 from app.views import add_link, add_view
+from app.views.labels import LABELS
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             api_error, workflow_call)
 
@@ -82,6 +83,17 @@ class CaseRules(RecordRules):
     def rules(self, item):
         validate_case(item)
         check_unique_case_number(db.session, item)
+
+    def fill_owner(self, item):
+        # ScopedApi.post_headless only adds the new record to the session through ensure_in_scope,
+        # which returns early for unrestricted roles: add it here so an office POST is saved.
+        db.session.add(item)
+
+    def validate(self, item):
+        # No autoflush while checking: a flush here would clear the stage change history that the
+        # acceptance gate (check_update) looks at.
+        with db.session.no_autoflush:
+            super().validate(item)
 
     def check_update(self, item):
         from app.services.risk import check_acceptance
@@ -195,6 +207,23 @@ class CaseView(CaseRules, ScopedModelView):
     base_order = ("id", "desc")
     related_views = [CaseProgressView]
     show_template = "sharing/case_show.html"
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except BusinessError:
+            db.session.rollback()  # FAB only flashes: drop the refused change from the session
+            raise
+
+    def _init_forms(self):
+        # FAB marks NOT NULL booleans as required, so an unticked box could never be saved.
+        from wtforms import BooleanField
+
+        flags = {key: BooleanField(str(LABELS[key]), description=str(self.description_columns.get(key, "")))
+                 for key in ("is_major_sensitive", "is_zombie", "is_capacity_reduction")}
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), **flags}
+        self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **flags}
+        super()._init_forms()
     method_permission_name = {**PAGE_PERMISSIONS, "ledger_xlsx": "ledger", "ledger_pdf": "ledger",
                               "export_xlsx": "export", "import_cases": "import", "import_template": "template"}
 
@@ -223,7 +252,7 @@ class CaseView(CaseRules, ScopedModelView):
         page, size = max(1, request.args.get("page", 1, type=int) or 1), 50
         pages = max(1, (len(rows) + size - 1) // size)
         page = min(page, pages)
-        return self.render_template("sharing/ledger.html", title="重大敏感案件台账", filters=filters,
+        return self.render_template("sharing/ledger.html", title=filters.title, filters=filters,
                                     rows=rows[(page - 1) * size: page * size], total=len(rows), page=page,
                                     pages=pages, sort_keys=SORT_KEYS, stages=STAGE_LABELS,
                                     risk_levels=list(RISK_LEVELS) + ["未评估"], args=request.args.to_dict())

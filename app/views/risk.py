@@ -21,6 +21,7 @@ from app.services import risk as risk_service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_required_text
 from app.views import add_link, add_view
+from app.views.sharing import SavedOnAdd
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
 
@@ -219,7 +220,7 @@ def _assessment_json(a: m.Assessment) -> dict:
 
 
 # --- disposal plans -----------------------------------------------------------------------------------
-class PlanRules(RecordRules):
+class PlanRules(SavedOnAdd, RecordRules):
     def rules(self, item):
         check_required_text(item, "title")
 
@@ -238,7 +239,7 @@ class PlanRules(RecordRules):
             raise BusinessError("已批准的处置方案不能删除，可结束", 409)
 
 
-class MeasureRules(RecordRules):
+class MeasureRules(SavedOnAdd, RecordRules):
     def rules(self, item):
         check_required_text(item, "content")
         if not (item.responsible_unit_id or item.responsible_unit):
@@ -463,6 +464,26 @@ class SchemeView(SchemeRules, ScopedModelView):
             str(_("方案定义（JSON）")), default=_active_definition, widget=TallTextArea(),
             validators=[validators.DataRequired()], description=self.description_columns["definition"])}
         super()._init_forms()
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """Like FAB's add, but a refused definition is shown again with the errors (not lost)."""
+        form = self.add_form.refresh()
+        if request.method == "POST" and form.validate():
+            row = self.datamodel.obj()
+            form.populate_obj(row)
+            try:
+                self.pre_add(row)
+                db.session.add(row)
+                db.session.commit()
+                flash(f"已新增评估方案第{row.scheme_version}版" + ("并启用" if row.active else ""), "success")
+                return redirect(url_for("SchemeView.list"))
+            except BusinessError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+        return self.render_template(self.add_template, title=self.add_title,
+                                    widgets=self._get_add_widget(form=form))
 
 
 def register(appbuilder):

@@ -126,6 +126,12 @@ def test_scheme_change_leaves_old_results(clients, factory):
         assert db.session.get(m.Case, case.id).risk_level == "高"
         assert admin.post(f"/schemeview/delete/{v1.id}").status_code == 302
         assert db.session.query(m.RiskScheme).count() == 2  # in use: not deleted
+        # switching the active version off (an unticked box must be accepted) stops new assessments
+        assert admin.post(f"/schemeview/edit/{v2.id}", data={}).status_code == 302
+        db.session.expire_all()
+        assert not db.session.get(m.RiskScheme, v2.id).active
+        none = clients.api("office").post("/api/v1/assessment/", json={"case": case.id, "answers": {}})
+        assert none.status_code == 409 and "尚未启用风险评估方案" in none.json["message"]
     finally:
         db.session.rollback()
         db.session.query(m.Assessment).delete()

@@ -263,3 +263,20 @@ def test_units_add_progress_only_on_their_cases(clients, factory):
                                                  "content": "网页报送", "stage": ""})
     assert ok.status_code == 302
     assert db.session.query(m.CaseProgress).filter_by(content="网页报送").one().stage is None
+
+
+def test_office_api_post_creates_the_record(clients, factory):
+    """An unrestricted role's POST must be saved (not only validated and echoed back)."""
+    office = clients.api("office")
+    case = office.post("/api/v1/case/", json={"case_number": "(2026)晋0829破77号", "enterprise_name": "接口登记公司",
+                                              "procedure_type": "liquidation", "stage": "application",
+                                              "enterprise_type": "private", "credit_code": CODES[4]})
+    assert case.status_code == 201 and case.json["id"], case.json
+    assert db.session.get(m.Case, case.json["id"]).case_number == "（2026）晋0829破77号"
+    policy = office.post("/api/v1/policy/", json={"kind": "guide", "title": "债权申报操作指引"})
+    assert policy.status_code == 201 and db.session.get(m.Policy, policy.json["id"]).title == "债权申报操作指引"
+    bad = office.post("/api/v1/case/", json={"case_number": "（2026）晋0829破78号", "enterprise_name": "错码公司",
+                                             "procedure_type": "liquidation", "stage": "application",
+                                             "enterprise_type": "private", "credit_code": "91350100M000100Y44"})
+    assert bad.status_code == 422 and "统一社会信用代码" in bad.json["message"]
+    assert db.session.query(m.Case).count() == 1

@@ -454,15 +454,20 @@ class SchemeView(SchemeRules, ScopedModelView):
         from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
         from wtforms import TextAreaField, validators
 
+        from wtforms import BooleanField
+
         class TallTextArea(BS3TextAreaFieldWidget):
             def __call__(self, field, **kwargs):
-                kwargs.setdefault("rows", 28)
-                kwargs.setdefault("style", "font-family:monospace")
+                kwargs["style"] = "height:32em;font-family:monospace;font-size:12px"
                 return super().__call__(field, **kwargs)
 
+        # NOT NULL booleans are "required" in FAB forms: an unticked 启用 must stay possible.
+        active = BooleanField(str(_("启用")), description=str(self.description_columns["active"]))
         self.add_form_extra_fields = {"definition": TextAreaField(
             str(_("方案定义（JSON）")), default=_active_definition, widget=TallTextArea(),
-            validators=[validators.DataRequired()], description=self.description_columns["definition"])}
+            validators=[validators.DataRequired()], description=self.description_columns["definition"]),
+            "active": active}
+        self.edit_form_extra_fields = {"active": active}
         super()._init_forms()
 
     @expose("/add", methods=["GET", "POST"])

@@ -1,6 +1,11 @@
 """基础数据: member units, cases and their progress, categories; 系统管理: settings and holidays."""
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
@@ -11,9 +16,26 @@ from app.models.org import HOLIDAY_KIND_LABELS, UNIT_KIND_LABELS
 from app.security.scope import current_user, is_unit_staff
 from app.services.errors import BusinessError
 from app.services.validation import check_unique_case_number, validate_case
-from app.views import add_view
-from app.views.base import RecordRules, ScopedApi, ScopedModelView
+from app.views import add_link, add_view
 from app.views.groups import GroupView
+from app.views.labels import LABELS
+from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
+                            api_error, workflow_call)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, filename: str, mimetype: str, inline: bool = False):
+    """A generated file as a response; the Chinese file name per RFC 6266."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -63,6 +85,17 @@ class CaseRules(RecordRules):
         validate_case(item)
         check_unique_case_number(db.session, item)
 
+    def fill_owner(self, item):
+        # ScopedApi.post_headless only adds the new record to the session through ensure_in_scope,
+        # which returns early for unrestricted roles: add it here so an office POST is saved.
+        db.session.add(item)
+
+    def validate(self, item):
+        # No autoflush while checking: a flush here would clear the stage change history that the
+        # acceptance gate (check_update) looks at.
+        with db.session.no_autoflush:
+            super().validate(item)
+
     def check_update(self, item):
         from app.services.risk import check_acceptance
 
@@ -78,6 +111,23 @@ class CaseProgressRules(RecordRules):
             item.unit_id = user.unit_id
             item.unit = user.unit
 
+    def check_add(self, item):
+        """A unit reports progress only on cases it already sees: checked before the entry exists
+        (once saved, the entry itself would bring the case into the unit's scope)."""
+        from app.security.scope import get_in_scope
+        from app.services.errors import NotFound
+
+        case_id = item.case_id or getattr(item.case, "id", None)
+        if not case_id:
+            raise BusinessError("请选择关联案件", 422)
+        with db.session.no_autoflush:
+            try:
+                get_in_scope(db.session, m.Case, case_id)
+            except NotFound:
+                raise BusinessError("关联案件不存在或不在本单位范围内，未作任何修改", 422)
+        if not (item.content or "").strip():
+            raise BusinessError("请填写进展内容", 422)
+
 
 class CaseProgressView(CaseProgressRules, ScopedModelView):
     datamodel = SQLAInterface(m.CaseProgress)
@@ -88,9 +138,28 @@ class CaseProgressView(CaseProgressRules, ScopedModelView):
     edit_columns = ["entry_date", "stage", "content"]
     search_columns = ["case", "entry_date", "unit", "content"]
     base_order = ("entry_date", "desc")
+    description_columns = {"unit": _("报送单位；成员单位联络人报送时自动为本单位"),
+                           "stage": _("如案件进入新的程序阶段，请选择该阶段（汇入通报的“案件程序进展”）")}
 
     def _init_forms(self):
         super()._init_forms()
+        from flask_appbuilder.fieldwidgets import Select2Widget
+        from wtforms import SelectField, validators
+
+        # Most entries do not change the stage: offer "no change" (stored as NULL).
+        stage = SelectField(str(_("案件阶段")), choices=[("", "（无阶段变化）")] + list(STAGE_LABELS.items()),
+                            widget=Select2Widget(), validators=[validators.Optional()],
+                            description=self.description_columns["stage"])
+        self.add_form.stage = stage
+        self.edit_form.stage = stage
+
+    def pre_add(self, item):
+        item.stage = item.stage or None
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        item.stage = item.stage or None
+        super().pre_update(item)
 
 
 CASE_LIST_COLUMNS = ["case_number", "enterprise_name", "procedure_label", "stage_label", "risk_level",
@@ -138,6 +207,130 @@ class CaseView(CaseRules, ScopedModelView):
     }
     base_order = ("id", "desc")
     related_views = [CaseProgressView, GroupView]  # the case page shows its coordination group(s)
+    show_template = "sharing/case_show.html"
+
+    def pre_update(self, item):
+        try:
+            super().pre_update(item)
+        except BusinessError:
+            db.session.rollback()  # FAB only flashes: drop the refused change from the session
+            raise
+
+    def _init_forms(self):
+        # FAB marks NOT NULL booleans as required, so an unticked box could never be saved.
+        from wtforms import BooleanField
+
+        flags = {key: BooleanField(str(LABELS[key]), description=str(self.description_columns.get(key, "")))
+                 for key in ("is_major_sensitive", "is_zombie", "is_capacity_reduction")}
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), **flags}
+        self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **flags}
+        super()._init_forms()
+    method_permission_name = {**PAGE_PERMISSIONS, "ledger_xlsx": "ledger", "ledger_pdf": "ledger",
+                              "export_xlsx": "export", "import_cases": "import", "import_template": "template"}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's detail page plus the risk flag (高/重大 without an approved plan) and the
+        acceptance gate with the convener's override form."""
+        from app.services.risk import risk_status
+
+        widgets = self._show(pk)
+        case = self.datamodel.get(pk, self._base_filters)
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    related_views=self._related_views, case=case,
+                                    risk=risk_status(db.session, case))
+
+    @expose("/ledger/")
+    @has_access
+    def ledger(self):
+        """重大敏感案件台账: filters and sorting in the query string, the user's scope always."""
+        from app.services.ledger import SORT_KEYS, LedgerFilters, ledger_rows
+        from app.models.cases import RISK_LEVELS
+
+        filters = LedgerFilters.from_args(request.args)
+        rows = ledger_rows(db.session, current_user(), filters)
+        page, size = max(1, request.args.get("page", 1, type=int) or 1), 50
+        pages = max(1, (len(rows) + size - 1) // size)
+        page = min(page, pages)
+        return self.render_template("sharing/ledger.html", title=filters.title, filters=filters,
+                                    rows=rows[(page - 1) * size: page * size], total=len(rows), page=page,
+                                    pages=pages, sort_keys=SORT_KEYS, stages=STAGE_LABELS,
+                                    risk_levels=list(RISK_LEVELS) + ["未评估"], args=request.args.to_dict())
+
+    @expose("/ledger/xlsx")
+    @has_access
+    def ledger_xlsx(self):
+        from app.services.ledger import LedgerFilters, ledger_rows, ledger_xlsx
+
+        rows = ledger_rows(db.session, current_user(), LedgerFilters.from_args(request.args))
+        return _download(ledger_xlsx(rows), f"重大敏感案件台账-{dt.date.today():%Y%m%d}.xlsx", XLSX)
+
+    @expose("/ledger/pdf")
+    @has_access
+    def ledger_pdf(self):
+        from app.services.ledger import LedgerFilters, ledger_pdf, ledger_rows
+
+        filters = LedgerFilters.from_args(request.args)
+        rows = ledger_rows(db.session, current_user(), filters)
+        return _download(ledger_pdf(rows, filters.title, pdf_font=current_app.config.get("PDF_FONT")),
+                         f"重大敏感案件台账-{dt.date.today():%Y%m%d}.pdf", "application/pdf", inline=True)
+
+    @expose("/export/xlsx")
+    @has_access
+    def export_xlsx(self):
+        """Every case in the user's scope, in the import layout (a backup that imports back)."""
+        from app.services.ledger import LedgerFilters, ledger_rows, ledger_xlsx
+
+        rows = ledger_rows(db.session, current_user(), LedgerFilters(major_only=False, sort="case_number", desc=False))
+        return _download(ledger_xlsx(rows, "破产案件"), f"破产案件-{dt.date.today():%Y%m%d}.xlsx", XLSX)
+
+    @expose("/import/template")
+    @has_access
+    def import_template(self):
+        from app.services.case_import import template_bytes
+
+        return _download(template_bytes(), "破产案件导入模板.xlsx", XLSX)
+
+    @expose("/import/", methods=["GET", "POST"])
+    @has_access
+    def import_cases(self):
+        """Upload a .xlsx; on any bad row nothing is imported and the page lists every problem."""
+        from app.services.case_import import import_cases
+
+        result, filename = None, None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            filename = upload.filename if upload else None
+            data = upload.read() if upload else b""
+            result = import_cases(db.session, data)
+            if result.ok:
+                db.session.commit()
+                flash(f"已导入{len(result.created)}件案件", "success")
+                return redirect(url_for("CaseView.list"))
+            db.session.rollback()
+        return self.render_template("sharing/case_import.html", title="从 Excel 导入案件", result=result,
+                                    filename=filename)
+
+    @expose("/override/<int:pk>", methods=["POST"])
+    @has_access
+    def override(self, pk):
+        """召集人受理放行: the reason is stored on the case (and in the audit log)."""
+        from app.security.scope import get_in_scope
+        from app.services.errors import NotFound
+        from app.services.risk import override_acceptance
+
+        try:
+            case = get_in_scope(db.session, m.Case, pk)
+            override_acceptance(db.session, current_user(), case, request.form.get("reason", ""))
+            db.session.commit()
+            flash("已记录受理放行理由，案件可以转为已受理", "success")
+        except NotFound:
+            abort(404)
+        except BusinessError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("CaseView.show", pk=pk))
 
 
 class CaseApi(CaseRules, ScopedApi):
@@ -151,6 +344,92 @@ class CaseApi(CaseRules, ScopedApi):
     search_columns = ["case_number", "enterprise_name", "stage", "is_major_sensitive", "risk_level"]
     order_columns = ["id", "case_number", "acceptance_date", "enterprise_name"]
     base_order = ("id", "desc")
+    method_permission_name = {**API_PERMISSIONS, "ledger_rows": "ledger", "ledger_xlsx": "ledger",
+                              "ledger_pdf": "ledger", "export_xlsx": "export", "import_cases": "import",
+                              "import_template": "template", "override": "override"}
+
+    @expose("/ledger", methods=["GET"])
+    @protect()
+    @safe
+    def ledger_rows(self):
+        """The ledger as JSON (same filters as the page: q, stage, risk_level, overdue, scope, sort, dir)."""
+        from app.services.ledger import LedgerFilters, ledger_rows
+
+        rows = ledger_rows(db.session, current_user(), LedgerFilters.from_args(request.args))
+        return self.response(200, count=len(rows), result=[row.as_json() for row in rows])
+
+    @expose("/ledger.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    def ledger_xlsx(self):
+        from app.services.ledger import LedgerFilters, ledger_rows, ledger_xlsx
+
+        rows = ledger_rows(db.session, current_user(), LedgerFilters.from_args(request.args))
+        return _download(ledger_xlsx(rows), "ledger.xlsx", XLSX)
+
+    @expose("/ledger.pdf", methods=["GET"])
+    @protect()
+    @safe
+    def ledger_pdf(self):
+        from app.services.ledger import LedgerFilters, ledger_pdf, ledger_rows
+
+        filters = LedgerFilters.from_args(request.args)
+        rows = ledger_rows(db.session, current_user(), filters)
+        return _download(ledger_pdf(rows, filters.title, pdf_font=current_app.config.get("PDF_FONT")), "ledger.pdf",
+                         "application/pdf", inline=True)
+
+    @expose("/export.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    def export_xlsx(self):
+        from app.services.ledger import LedgerFilters, ledger_rows, ledger_xlsx
+
+        rows = ledger_rows(db.session, current_user(), LedgerFilters(major_only=False, sort="case_number", desc=False))
+        return _download(ledger_xlsx(rows, "破产案件"), "cases.xlsx", XLSX)
+
+    @expose("/import-template.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    def import_template(self):
+        from app.services.case_import import template_bytes
+
+        return _download(template_bytes(), "case-import-template.xlsx", XLSX)
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    def import_cases(self):
+        """multipart `file`: 201 with the new ids, or 422 with every bad row and column (nothing imported)."""
+        from app.services.case_import import import_cases
+
+        upload = request.files.get("file")
+        result = import_cases(db.session, upload.read() if upload else b"")
+        if not result.ok:
+            db.session.rollback()
+            return self.response(422, message=f"文件中有{len({e.row_number for e in result.errors})}行数据有误，未导入任何案件",
+                                 errors=result.error_dicts())
+        db.session.commit()
+        return self.response(201, message=f"已导入{len(result.created)}件案件", ids=[c.id for c in result.created])
+
+    @expose("/<int:pk>/override", methods=["POST"])
+    @protect()
+    @safe
+    def override(self, pk):
+        """{"reason": …}: a convener lets a 重大 case without an approved plan be accepted."""
+        from app.security.scope import get_in_scope
+        from app.services.risk import override_acceptance
+
+        body = request.get_json(silent=True) or {}
+
+        def run():
+            case = get_in_scope(db.session, m.Case, pk)
+            override_acceptance(db.session, current_user(), case, str(body.get("reason") or ""))
+            return case
+
+        result = workflow_call(self, run)
+        if not isinstance(result, m.Case):
+            return result
+        return self.response(200, message="已记录受理放行理由", acceptance_override_reason=result.acceptance_override_reason)
 
 
 class CaseProgressApi(CaseProgressRules, ScopedApi):
@@ -223,6 +502,7 @@ class HolidayView(ScopedModelView):
 def register(appbuilder):
     add_view(appbuilder, CaseView, "破产案件", "基础数据", icon="fa-briefcase")
     add_view(appbuilder, CaseProgressView, "案件进展", "基础数据", icon="fa-road")
+    add_link(appbuilder, "导入案件", "/caseview/import/", "基础数据", "Case", "can_import", icon="fa-upload")
     add_view(appbuilder, UnitView, "成员单位", "基础数据", icon="fa-building")
     add_view(appbuilder, CategoryView, "事项类别", "基础数据", icon="fa-tags")
     add_view(appbuilder, SettingView, "系统设置", "系统管理", icon="fa-sliders")

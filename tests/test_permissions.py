@@ -20,12 +20,12 @@ MATRIX = {
     "policy": ("policyview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
     "assessment": ("assessmentview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "", "Viewer": "LS"}),
     "plan": ("planview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "research": ("researchview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "proposal": ("proposalview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "group": ("groupview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "evaluation": ("evaluationview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "clue": ("clueview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LSA", "Viewer": ""}),
-    "audit": ("auditlogview", {"Admin": "LS", "Office": "LS", "Convener": "", "UnitStaff": "", "Viewer": ""}),
+    "research": ("research", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "proposal": ("proposal", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "group": ("group", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "evaluation": ("evaluation", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
+    "clue": ("clue", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LSA", "Viewer": ""}),
+    "audit": ("audit", {"Admin": "LS", "Office": "LS", "Convener": "", "UnitStaff": "", "Viewer": ""}),
 }
 CASES = [(resource, role) for resource in MATRIX for role in ROLE_USERS]
 

@@ -252,7 +252,7 @@ def approve_plan(session, user, plan, create_matters: bool = True) -> list:
     from app.models.base import now
     from app.services import settings
     from app.services.calendar import today, work_calendar
-    from app.services.matters import create_matter, send_matter
+    from app.services.matters import create_matter, dispatch_matter
 
     _transition(plan, "approve")
     if not plan.measures:
@@ -275,7 +275,7 @@ def approve_plan(session, user, plan, create_matters: bool = True) -> list:
                                        f"请落实以下措施：\n{measure.content}"),
                                    deadline=deadline, case=plan.case, source="plan", plan_measure=measure,
                                    assigned_date=on)
-            send_matter(session, matter, user, note="处置方案批准")
+            dispatch_matter(session, matter, user, note="处置方案批准")
             created.append(matter)
     session.flush()
     return created

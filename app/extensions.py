@@ -6,3 +6,21 @@ from flask_wtf.csrf import CSRFProtect
 db = get_sqla_class()()
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def configure_sqlite(engine) -> None:
+    """SQLite as an embedded production database: WAL (readers never block the writer), a busy
+    timeout instead of "database is locked" errors under concurrent writers, and enforced foreign keys."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -40,6 +40,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         from app.services import audit
 
         audit.install(db.session)
+        from app.extensions import configure_sqlite
+
+        configure_sqlite(db.engine)
         appbuilder.init_app(app, db.session)
         from app.views import register_views
 

@@ -203,7 +203,7 @@ def test_policy_library_search_and_attachments(clients, factory):
     assert up.status_code == 201, up.json
     bad = office.post(f"/api/v1/policy/{policy.id}/attachments",
                       data={"file": (io.BytesIO(b"MZ"), "run.exe")}, content_type="multipart/form-data")
-    assert bad.status_code == 422 and "不支持该文件类型" in bad.json["message"]
+    assert bad.status_code == 422 and "类型不允许" in bad.json["message"]
     assert tax.post(f"/api/v1/policy/{policy.id}/attachments",
                     data={"file": (io.BytesIO(b"x"), "a.pdf")}, content_type="multipart/form-data").status_code in (401, 403)
     listed = tax.get(f"/api/v1/policy/{policy.id}/attachments").json["result"]

@@ -27,7 +27,8 @@ CONTENT_TYPES = {
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "zip": "application/zip",
 }
 # owner_type -> the model whose scope decides who may read the file
-OWNER_MODELS = {"matter_reply": m.MatterAssignment}
+OWNER_MODELS = {"matter_reply": m.MatterAssignment, "policy": m.Policy, "research": m.ResearchProject,
+                "clue": m.ClueReport}
 
 
 @dataclass
@@ -96,6 +97,28 @@ def store_uploads(session, uploads: list[Upload], *, owner_type: str, owner_id: 
         session.add(row)
         rows.append(row)
     return rows
+
+
+def save_upload(session, storage, *, owner_type: str, owner_id: int, user, unit_id: int | None = None) -> m.Attachment:
+    """One uploaded file for one record: checked, stored, recorded (the caller commits)."""
+    if storage is None or not getattr(storage, "filename", ""):
+        raise BusinessError("请选择要上传的文件", 422)
+    row = store_uploads(session, check_uploads([storage]), owner_type=owner_type, owner_id=owner_id,
+                        unit_id=unit_id, user=user)[0]
+    session.flush()
+    return row
+
+
+def attachments_for(session, owner_type: str, owner_id: int) -> list[m.Attachment]:
+    return attachments_of(session, owner_type, [owner_id])[owner_id]
+
+
+def delete_attachment(session, attachment: m.Attachment) -> None:
+    path = os.path.join(upload_folder(), attachment.stored_name)
+    session.delete(attachment)
+    session.flush()
+    if os.path.isfile(path):
+        os.remove(path)
 
 
 def attachments_of(session, owner_type: str, owner_ids: Iterable[int]) -> dict[int, list[m.Attachment]]:

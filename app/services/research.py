@@ -3,21 +3,18 @@
 
 Like every workflow service: functions take the session and the acting user, check the rules,
 change the records — and never commit (the caller commits once, so a refusal changes nothing).
-Also holds a minimal attachment store (owner_type + owner_id) used by research reports and clue
-reports until a shared attachments service exists.
+Attachments of research reports and clue reports use the shared store (app/services/attachments.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 
 from sqlalchemy import func
 
 from app import models as m
 from app.models.base import now
 from app.security.scope import role_names, unit_id_of
-from app.services import settings
+from app.services import attachments, settings
 from app.services.errors import BusinessError, NotFound
 
 EDITABLE_PROPOSAL_STATUSES = ("drafting", "returned")  # 退回修改 is drafting again, with the note kept
@@ -161,53 +158,22 @@ def issue_proposal(session, proposal: m.Proposal, user, doc_number: str | None =
     return policy
 
 
-# --- minimal attachments ---------------------------------------------------------------------------
+# --- attachments (the shared store in app/services/attachments.py) ------------------------------------
 
 def save_attachment(session, owner_type: str, owner_id: int, upload, user, unit_id: int | None = None) -> m.Attachment:
-    """Store an uploaded file under a generated name; the original name is only displayed."""
-    from flask import current_app
-
-    if upload is None or not getattr(upload, "filename", ""):
-        raise BusinessError("请选择要上传的文件", 422)
-    filename = os.path.basename(upload.filename.replace("\\", "/"))[:255]
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    allowed = current_app.config.get("ALLOWED_UPLOAD_EXTENSIONS", ())
-    if ext not in allowed:
-        raise BusinessError(f"不支持该文件类型，允许：{'、'.join(allowed)}", 422)
-    data = upload.read()
-    limit = current_app.config.get("MAX_UPLOAD_MB", 20) * 1024 * 1024
-    if len(data) > limit:
-        raise BusinessError(f"文件超过{current_app.config.get('MAX_UPLOAD_MB', 20)}MB", 413)
-    if not data:
-        raise BusinessError("文件为空", 422)
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    stored = f"{uuid.uuid4().hex}.{ext}"
-    with open(os.path.join(folder, stored), "wb") as handle:
-        handle.write(data)
-    attachment = m.Attachment(owner_type=owner_type, owner_id=owner_id, unit_id=unit_id, filename=filename,
-                              stored_name=stored, content_type=getattr(upload, "mimetype", None), size=len(data),
-                              uploaded_at=now(), uploaded_by_id=getattr(user, "id", None))
-    session.add(attachment)
-    return attachment
+    return attachments.save_upload(session, upload, owner_type=owner_type, owner_id=owner_id, user=user,
+                                   unit_id=unit_id)
 
 
 def attachments_of(session, owner_type: str, owner_id: int) -> list[m.Attachment]:
-    return (session.query(m.Attachment).filter_by(owner_type=owner_type, owner_id=owner_id)
-            .order_by(m.Attachment.id).all())
+    return attachments.attachments_for(session, owner_type, owner_id)
 
 
 def attachment_file(session, owner_type: str, owner_id: int, attachment_id: int):
-    """(path, attachment) of a file belonging to a record the caller already checked is in scope."""
-    from flask import current_app
-
-    attachment = session.query(m.Attachment).filter_by(id=attachment_id, owner_type=owner_type,
-                                                       owner_id=owner_id).first()
-    if attachment is None:
+    """(path, attachment) of a file of a record the caller already found in the user's scope."""
+    attachment, path = attachments.readable_attachment(session, attachment_id)
+    if attachment.owner_type != owner_type or attachment.owner_id != owner_id:
         raise NotFound()
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], attachment.stored_name)
-    if not os.path.exists(path):
-        raise NotFound("附件文件已丢失，请联系管理员")
     return path, attachment
 
 

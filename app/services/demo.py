@@ -878,7 +878,10 @@ class _Writer(threading.Thread):
         try:
             with self.engine.connect() as conn:
                 if conn.dialect.name == "sqlite":
+                    # Demo data only: no fsync per batch, and a page cache big enough for the growing
+                    # indexes (the default 2 MB makes every index insert a read from the OS).
                     conn.exec_driver_sql("PRAGMA synchronous=OFF")
+                    conn.exec_driver_sql("PRAGMA cache_size=-262144")
                 while (item := self.queue.get()) is not None:
                     batch, doc_values = item
                     if conn.dialect.name == "postgresql":
@@ -888,6 +891,7 @@ class _Writer(threading.Thread):
                     conn.commit()
                 if conn.dialect.name == "sqlite":
                     conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                    conn.exec_driver_sql("PRAGMA cache_size=-2000")
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             self.error = exc
             while self.queue.get() is not None:  # let the producer finish without blocking

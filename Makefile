@@ -40,16 +40,20 @@ admin: seed
 run: admin
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
 
-# Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see README).
-serve: admin
-	$(BIN)/gunicorn --workers $${WEB_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - 'run:app'
+# Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see README, 性能与部署).
+# It does not migrate: with several app servers, run `make migrate` (flask db upgrade) once, from one host.
+serve: install
+	$(BIN)/gunicorn --workers $${WEB_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - \
+	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" --timeout 60 --graceful-timeout 30 \
+	  --max-requests 2000 --max-requests-jitter 200 'run:app'
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it).
 test: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
+# Speed at scale: a fresh database of BENCH_CASES demo cases per backend, every main page timed (bench/results/).
 bench: install-dev
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py --cases $${BENCH_CASES:-20000} --db $${BENCH_DB:-both}
 
 clean:
 	rm -rf $(VENV) .pytest_cache

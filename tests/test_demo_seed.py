@@ -92,7 +92,7 @@ def test_demo_data_is_consistent(app):
             assert actions["send"] == (0 if x.status == "draft" else 1)
             assert actions["close"] == (1 if x.status == "closed" else 0)
         reminders = db.session.execute(select(m.Reminder)).scalars().all()
-        assert all(r.threshold.startswith(("overdue-", "manual-")) for r in reminders)
+        assert all(r.threshold.startswith(("overdue:", "manual-")) for r in reminders)
 
         # meetings: issued minutes are numbered, their decisions became matters from the meeting
         minutes = db.session.execute(select(m.Minutes)).scalars().all()

@@ -18,12 +18,12 @@ SEARCH_PRELOAD = pytest.mark.xfail(
                         "relation: MatterView 'case', MinutesView 'meeting'); needs a view change")
 # (page, list URL for a page size, role)
 WEB_PAGES = [
-    pytest.param("matters", "/matterview/list/?psize_MatterView={n}", "office", marks=SEARCH_PRELOAD, id="matters"),
-    pytest.param("matters (unit)", "/matterview/list/?psize_MatterView={n}", "tax", marks=SEARCH_PRELOAD,
+    pytest.param("matters", "/matter/list/?psize_MatterView={n}", "office", marks=SEARCH_PRELOAD, id="matters"),
+    pytest.param("matters (unit)", "/matter/list/?psize_MatterView={n}", "tax", marks=SEARCH_PRELOAD,
                  id="matters (unit)"),
     pytest.param("cases", "/caseview/list/?psize_CaseView={n}", "office", id="cases"),
-    pytest.param("meetings", "/meetingview/list/?psize_MeetingView={n}", "office", id="meetings"),
-    pytest.param("minutes", "/minutesview/list/?psize_MinutesView={n}", "office", marks=SEARCH_PRELOAD, id="minutes"),
+    pytest.param("meetings", "/meeting/list/?psize_MeetingView={n}", "office", id="meetings"),
+    pytest.param("minutes", "/minutes/list/?psize_MinutesView={n}", "office", marks=SEARCH_PRELOAD, id="minutes"),
     pytest.param("units", "/unitview/list/?psize_UnitView={n}", "office", id="units"),
 ]
 # Tables that grow with the data: a page may read them only a page at a time (LIMIT) or by id.

@@ -551,7 +551,7 @@ class DemoGenerator:
         if status == "in_progress":
             at = min(self.now, (sent_at + dt.timedelta(days=rng.randint(2, 6))))
             at = max(at, last)
-            ev("progress", at, "正在办理：已与管理人对接", lead, lead_name)
+            ev("start", at, "正在办理：已与管理人对接", lead, lead_name)
             last = at
         if status == "closed":
             closed_at = min(self.now, max(last, replied_at or last) + dt.timedelta(hours=rng.randint(2, 96)))
@@ -578,7 +578,7 @@ class DemoGenerator:
                   requested_by_id=None, decided_at=decided, decided_by_id=None,
                   decision_note={"approved": "同意延期", "refused": "不同意延期，请按期办结", "pending": None}[ex_status],
                   version_id=1)
-            ev("extension_request", requested_at, f"申请延期至{new_deadline.isoformat()}", lead, lead_name)
+            ev("extend", requested_at, f"申请延期至{new_deadline.isoformat()}", lead, lead_name)
             if decided:
                 ev("extension_" + ("approve" if ex_status == "approved" else "refuse"), decided,
                    "同意延期" if ex_status == "approved" else "不同意延期")
@@ -589,9 +589,9 @@ class DemoGenerator:
             rid = self.ids("reminder")
             at = _at(rng, _workday(row["deadline"] + dt.timedelta(days=1)))
             at = min(at, self.now)
-            b.add("reminder", id=rid, matter_id=mid, unit_id=lead, threshold=f"overdue-{row['deadline'].isoformat()}",
+            b.add("reminder", id=rid, matter_id=mid, unit_id=lead, threshold=f"overdue:{row['deadline'].isoformat()}",
                   kind="auto", note="已超过办理期限，请尽快办理并函复", created_at=at, created_by_id=None)
-            ev("remind", at, "自动催办：已逾期", lead)
+            ev("auto_remind", at, "自动催办：已逾期", lead)
             if rng.random() < 0.4:
                 rid = self.ids("reminder")
                 b.add("reminder", id=rid, matter_id=mid, unit_id=lead, threshold=f"manual-{rid}", kind="manual",

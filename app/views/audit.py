@@ -105,12 +105,31 @@ class NotificationView(ScopedModelView):
     datamodel = SQLAInterface(m.Notification)
     class_permission_name = "Notification"
     list_title = _("我的通知")
-    base_permissions = ["can_list", "can_show", "can_read"]
+    base_permissions = ["can_list", "can_show", "can_read", "can_read_all"]
     list_columns = ["created_at", "message", "read_at"]
     show_columns = ["created_at", "message", "link", "read_at"]
     search_columns = ["message", "created_at"]
     base_order = ("id", "desc")
     label_columns = {**ScopedModelView.label_columns, "message": _("通知"), "link": _("链接"), "read_at": _("已读时间")}
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The user's (and their unit's) notices, newest first, each opened through `read`."""
+        items = (scoped(db.session.query(m.Notification), m.Notification)
+                 .order_by(m.Notification.id.desc()).limit(200).all())
+        return self.render_template("notifications.html", items=items, title=self.list_title)
+
+    @expose("/read_all", methods=["POST"])
+    @has_access
+    def read_all(self):
+        import datetime as dt
+
+        stamp = dt.datetime.now().replace(microsecond=0)
+        for item in scoped(db.session.query(m.Notification).filter(m.Notification.read_at.is_(None)), m.Notification):
+            item.read_at = stamp
+        db.session.commit()
+        return redirect(self.get_redirect())
 
     @expose("/read/<int:pk>", methods=["POST"])
     @has_access

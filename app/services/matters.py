@@ -152,16 +152,19 @@ def create_matter(session, user, *, title: str, lead_unit: m.Unit, co_units: Ite
         raise BusinessError("请选择牵头单位", 422)
     if deadline is not None and deadline < assigned_date:
         raise BusinessError("办理期限不能早于交办日期", 422)
+    # read settings before the new matter joins the relationships (a query would autoflush it half-built)
+    contact_name = contact_name or settings.get("contact_name") or None
+    contact_phone = contact_phone or settings.get("contact_phone") or None
     matter = matter if matter is not None else m.Matter()
+    session.add(matter)
     matter.title, matter.content = str(title).strip(), content or ""
     matter.deadline, matter.category, matter.case = deadline, category, case
     matter.source, matter.assigned_date, matter.status = source or "office", assigned_date, "draft"
     matter.decision, matter.group, matter.plan_measure = decision, group, plan_measure
     matter.letter_number = matter.letter_year = matter.letter_seq = None
-    matter.contact_name = contact_name or settings.get("contact_name") or None
-    matter.contact_phone = contact_phone or settings.get("contact_phone") or None
-    set_units(session, matter, lead_unit, co_units)
-    session.add(matter)
+    matter.contact_name, matter.contact_phone = contact_name, contact_phone
+    with session.no_autoflush:
+        set_units(session, matter, lead_unit, co_units)
     add_event(session, matter, user, "create", "拟办")
     return matter
 

@@ -228,7 +228,8 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
 
     # the Viewer role has no 本单位待办 yet ...
     viewer = ui.login("viewer")
-    viewer.goto("/matter/inbox")
+    response = viewer.goto("/matter/inbox")
+    assert response.status == 403 and "无权访问" in viewer.content()
     assert viewer.locator("#inbox").count() == 0
     # ... the admin adds the permission on the roles page ...
     admin.goto("/roles/list/")
@@ -439,6 +440,7 @@ def test_convener_sees_dashboard_and_followup(ui, state):
     convener.locator("#meeting-actions a[href*='/meeting/followup/']").click()
     convener.wait_for_url(re.compile(r"/meeting/followup/\d+"))
     assert state["minutes_number"] in convener.locator(".panel-body p").first.inner_text()
+    assert "议定事项2项" in convener.locator("#followup-summary").inner_text()
     rows = convener.locator("#followup-table tbody tr")
     assert rows.count() == 2
     for i, (content, unit) in enumerate(DECISIONS):

@@ -446,6 +446,7 @@ def run_one(kind: str, args) -> dict:
                                  "--timeout", "120", "--graceful-timeout", "10", "run:app"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_until_up(args.port, proc)
+        load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the numbers
         memory_start = worker_memory(proc.pid)
 
         stats = Stats()
@@ -497,7 +498,8 @@ def run_one(kind: str, args) -> dict:
     closed = sum(1 for rec in run.matters.values() if rec["steps"][-1] == "close")
     result = {
         "database": kind, "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                    "loadavg_before": load_before, "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "gunicorn_workers": args.workers, "clients": args.clients, "readers": n_readers, "workflow_clients": n_workers,
         "duration_s": round(elapsed, 1), "setup_s": round(setup_s, 1),
         "requests": stats.total, "throughput_rps": round(stats.total / elapsed, 1),
@@ -529,7 +531,8 @@ def write_results(result: dict) -> None:
     lines = [
         f"# 负载测试结果：{ 'PostgreSQL' if kind == 'postgresql' else 'SQLite (WAL)' }",
         "",
-        f"- 时间：{result['date']}；机器：{result['machine']['cpus']} 核，Python {result['machine']['python']}",
+        f"- 时间：{result['date']}；机器：{result['machine']['cpus']} 核，Python {result['machine']['python']}"
+        + (f"；开始前系统负载 {result['machine']['loadavg_before'][0]}" if result['machine'].get('loadavg_before') else ""),
         f"- gunicorn {result['gunicorn_workers']} 个工作进程（sync）；并发客户端 {result['clients']} 个"
         f"（页面与 API 读取 {result['readers']}，办理流程 {result['workflow_clients']}）；持续 {result['duration_s']} 秒",
         f"- 请求 {result['requests']} 次，{result['throughput_rps']} 次/秒；状态码 {result['status_counts']}；"

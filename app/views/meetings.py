@@ -304,8 +304,8 @@ class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelVie
     # FAB's datetime widget is a date-only picker that erases a typed time (found by the browser journey):
     # the browser's own date-and-time input instead, as on the schedule and propose pages.
     add_form_extra_fields = edit_form_extra_fields = {"start_at": DateTimeLocalField(
-        _("会议时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[validators.Optional()],
-        render_kw={"class": "form-control"})}
+        _("会议时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[validators.Optional()], render_kw={"class": "form-control"})}
 
     @expose("/propose", methods=["GET", "POST"])
     @has_access

@@ -14,6 +14,7 @@ from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect as sa_inspect
+from wtforms import DateTimeLocalField, validators
 
 from app import models as m
 from app.extensions import db
@@ -300,6 +301,11 @@ class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelVie
     show_template = "meetings/meeting_show.html"
     formatters_columns = {**{k: _blank for k in ("start_at", "place", "chair", "convener", "proposed_by_unit", "reason",
                                                  "decline_reason")}, "units": _names}
+    # FAB's datetime widget is a date-only picker that erases a typed time (found by the browser journey):
+    # the browser's own date-and-time input instead, as on the schedule and propose pages.
+    add_form_extra_fields = edit_form_extra_fields = {"start_at": DateTimeLocalField(
+        _("会议时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[validators.Optional()], render_kw={"class": "form-control"})}
 
     @expose("/propose", methods=["GET", "POST"])
     @has_access

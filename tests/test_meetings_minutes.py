@@ -264,3 +264,17 @@ def test_followup_page_and_report(clients, factory):
     assert rows[1]["status"] == "非本单位承办" and rows[1]["alert"] == "none"
     page = clients.web("tax").get(f"/meeting/followup/{meeting.id}").get_data(as_text=True)
     assert "其中本单位承办1项" in page and "已申报债权123万元" in page
+
+
+def test_new_decision_takes_the_next_free_number(app, clients, factory, db_session):
+    meeting = factory.meeting(units=("县税务局",))
+    minutes = factory.minutes(meeting)
+    tax = factory.unit("县税务局")
+    api = clients.api("office")
+    for text in ("第一项", "第二项"):
+        response = api.post("/api/v1/decision/", json={"minutes": minutes.id, "seq": 1, "content": text,
+                                                       "lead_unit": tax.id, "deadline": "2030-01-31"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+    db_session.expire_all()
+    rows = db_session.query(m.Decision).filter_by(minutes_id=minutes.id).order_by(m.Decision.seq).all()
+    assert [(d.seq, d.content) for d in rows] == [(1, "第一项"), (2, "第二项")]

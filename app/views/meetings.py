@@ -88,7 +88,14 @@ class DecisionRules(RecordRules):
         return item.minutes or (db.session.get(m.Minutes, item.minutes_id) if item.minutes_id else None)
 
     def check_add(self, item):
-        svc.check_minutes_editable(self._minutes(item), "增加")
+        minutes = self._minutes(item)
+        svc.check_minutes_editable(minutes, "增加")
+        if minutes is not None:
+            # a number already used in these minutes (the form suggests 1) becomes the next free one
+            with db.session.no_autoflush:
+                taken = {d.seq for d in minutes.decisions if d is not item}
+            if not item.seq or item.seq in taken:
+                item.seq = max(taken, default=0) + 1
 
     def check_update(self, item):
         minutes = self._minutes(item)

@@ -7,11 +7,13 @@ import re
 import secrets
 import time
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
+                             "AuthDBView.logout", "AuthDBView.login", "static", "appbuilder.static"}
 PAGE_ARG = re.compile(r"^(psize|page)_")
 ERROR_TEXT = {
     400: ("请求无效", "请求的参数不正确，请返回上一页重试。"),
@@ -25,6 +27,14 @@ ERROR_TEXT = {
     500: ("系统错误", "系统出现错误，已记录。您的操作未完成，请稍后重试或联系系统管理员。"),
     503: ("服务暂不可用", "数据库暂时无法连接，系统将自动恢复，请稍后刷新页面。"),
 }
+
+
+def csp_nonce() -> str:
+    """One random nonce per response, made on first use (also for responses that a before_request
+    hook, such as the CSRF check, ended early)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 
 def _wants_json() -> bool:
@@ -48,22 +58,64 @@ def register_web_hooks(app: Flask) -> None:
     idle = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     absolute = dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.permanent_session_lifetime = idle
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx: the client address (login throttling, audit) and the scheme (Secure cookies,
+        # HSTS) come from X-Forwarded-For / X-Forwarded-Proto, trusted for that many proxies only.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    _install_login_session_signals(app)
+
+    def _fresh_nonce():
+        g.pop("csp_nonce", None)
+
+    # first of all hooks (CSRF's included), so a shared app context (tests) never reuses a nonce
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_nonce)
     max_page = app.config.get("FAB_API_MAX_PAGE_SIZE", 100)
 
     @app.before_request
     def _session_lifetime():
-        # FAB never marks the session permanent (FAB-NOTES): do it here so the idle timeout applies.
+        # FAB never marks the session permanent (FAB-NOTES): do it here so the cookie expires too.
+        # The limits themselves are checked here, server-side, from times kept in the signed cookie,
+        # and the `_sid` must name an open login_session row (logout closes it).
         if request.path.startswith("/static"):
             return None
         session.permanent = True
         now = int(time.time())
-        started = session.get("_started")
-        if started is None:
-            session["_started"] = now
-        elif now - started > absolute.total_seconds() and "_user_id" in session:
-            session.clear()
-            return redirect("/login/")
+        if "_user_id" in session:
+            from app.extensions import db
+            from app.security.sessions import end_session, session_open
+
+            started = session.get("_started", now)
+            seen = session.get("_seen", now)
+            expired = now - started > absolute.total_seconds() or now - seen > idle.total_seconds()
+            if expired:
+                end_session(db.session, session.get("_sid"))
+            if expired or not session_open(db.session, session.get("_sid"), session["_user_id"]):
+                session.clear()
+                for name in ("_login_user", "user"):
+                    g.pop(name, None)
+                if _wants_json():
+                    return error_response(401, "登录已失效，请重新登录")
+                flash("登录已超时或已退出，请重新登录。", "warning")
+                return redirect(url_for("AuthDBView.login"))
+        session["_seen"] = now
         return None
+
+    @app.before_request
+    def _forced_password_change():
+        # An administrator ticked "下次登录须修改密码" (or reset the password for the user):
+        # every page leads to the change-password form until the user has chosen a new one.
+        user = g.get("user")
+        if (request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.path.startswith("/static")
+                or user is None or not getattr(user, "is_authenticated", False)
+                or not getattr(user, "must_change_password", False)):
+            return None
+        if _wants_json():
+            return error_response(403, "请先在网页上修改密码")
+        flash("管理员要求您修改密码：请设置一个新密码后继续。", "warning")
+        return redirect(url_for("ResetMyPasswordView.this_form_get"))
 
     @app.before_request
     def _page_args():
@@ -79,16 +131,12 @@ def register_web_hooks(app: Flask) -> None:
                     return redirect(f"{request.path}?{urlencode(args)}")
         return None
 
-    @app.before_request
-    def _csp_nonce():
-        g.csp_nonce = secrets.token_urlsafe(16)
-
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        nonce = g.get("csp_nonce", "")
+        nonce = csp_nonce()
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -120,11 +168,37 @@ def register_web_hooks(app: Flask) -> None:
         _rollback()
         return error_response(500)
 
+    # A Jinja global, not only a context variable: FAB's templates import baselib without context,
+    # where only globals are visible (its list widget printed nonce="" and the CSP blocked it).
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
     @app.context_processor
     def _notifications():
         from app.services.notifications import unread_count
 
-        return {"unread_notifications": unread_count, "csp_nonce": lambda: g.get("csp_nonce", "")}
+        return {"unread_notifications": unread_count, "csp_nonce": csp_nonce}
+
+
+def _install_login_session_signals(app: Flask) -> None:
+    from flask_login import user_logged_in, user_logged_out
+
+    def _logged_in(sender, user, **extra):
+        from app.extensions import db
+        from app.security.sessions import open_session
+
+        now = int(time.time())
+        session["_sid"] = open_session(db.session, user.id, app.config["SESSION_MAX_HOURS"])
+        session["_started"] = now
+        session["_seen"] = now
+
+    def _logged_out(sender, user, **extra):
+        from app.extensions import db
+        from app.security.sessions import end_session
+
+        end_session(db.session, session.pop("_sid", None))
+
+    user_logged_in.connect(_logged_in, app, weak=False)
+    user_logged_out.connect(_logged_out, app, weak=False)
 
 
 def _rollback():

@@ -101,8 +101,9 @@ class SecurityManager(FabSecurityManager):
         config = current_app.config
         if not config.get("AUTH_RATE_LIMITED"):
             return
-        limit = self.limiter.limit(config["AUTH_RATE_LIMIT"], methods=["POST"], deduct_when=_login_failed,
-                                   error_message="登录尝试次数过多，请稍后再试。")
+        # one counter per client for both doors: failures on the page and on the API add up
+        limit = self.limiter.shared_limit(config["AUTH_RATE_LIMIT"], scope="login", methods=["POST"],
+                                          deduct_when=_login_failed, error_message="登录尝试次数过多，请稍后再试。")
         limit(self.auth_view.blueprint)
         for view in self.appbuilder.baseviews:
             if isinstance(view, SecurityApi):

@@ -8,12 +8,13 @@ import secrets
 import time
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
                              "AuthDBView.logout", "AuthDBView.login", "static", "appbuilder.static"}
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)  # → 503, the app retries by itself
 PAGE_ARG = re.compile(r"^(psize|page)_")
 ERROR_TEXT = {
     400: ("请求无效", "请求的参数不正确，请返回上一页重试。"),
@@ -151,6 +152,8 @@ def register_web_hooks(app: Flask) -> None:
         return error_response(exc.code or 500)
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
     def _db_down(exc):
         log.exception("database unavailable")
         _rollback()

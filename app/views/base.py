@@ -408,8 +408,17 @@ class ScopedApi(RecordRules, ModelRestApi):
         return self.response(422, message=_chinese_or(message, "数据无效，未作任何修改"))
 
     def response_500(self, message=None):
-        db.session.rollback()
-        return self.response(500, message="系统错误，已记录。您的操作未完成，请稍后重试或联系系统管理员。")
+        import sys
+
+        from app.web import DB_UNAVAILABLE, ERROR_TEXT
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be the thing that failed
+            pass
+        if isinstance(sys.exc_info()[1], DB_UNAVAILABLE):  # called from `@safe`'s except block
+            return self.response(503, message=ERROR_TEXT[503][1])
+        return self.response(500, message=ERROR_TEXT[500][1])
 
     def get_list_headless(self, **kwargs):
         """A page size beyond FAB_API_MAX_PAGE_SIZE or a negative page is refused, not capped silently."""

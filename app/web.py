@@ -143,6 +143,9 @@ def register_web_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             f"script-src 'self' 'nonce-{nonce}'; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if not request.path.startswith("/static") and ("_user_id" in session or request.path.startswith("/api/")):
+            # confidential pages, data and documents: never kept by browsers or shared caches
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -444,6 +444,8 @@ def test_security_headers_on_pages_api_and_error_pages(hardened_app):
             for tag in re.findall(r"<script\b[^>]*>", html):
                 assert f'nonce="{nonce}"' in tag or "src=\"/" in tag or "application/json" in tag, (where, tag)
             assert not re.search(r"\son[a-z]+\s*=", html), where  # inline handlers are blocked by the CSP
+    assert "no-store" in office.get("/matter/list/").headers["Cache-Control"]
+    assert "no-store" in api.get("/api/v1/item/").headers["Cache-Control"]
 
 
 def test_nonce_changes_per_response(hardened_app):

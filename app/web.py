@@ -50,7 +50,8 @@ def error_response(code: int, message: str | None = None):
         from flask import current_app
 
         return render_template("errors/error.html", code=code, title=title, text=message or text,
-                               appbuilder=current_app.appbuilder), code
+                               appbuilder=current_app.appbuilder,
+                               base_template=current_app.appbuilder.base_template), code
     except Exception:  # the template itself may need the database
         return f"<h1>{title}</h1><p>{message or text}</p>", code, {"Content-Type": "text/html; charset=utf-8"}
 

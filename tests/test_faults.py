@@ -4,6 +4,7 @@ app recovers without a restart."""
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 import re
 
 import pytest
@@ -171,3 +172,53 @@ def test_a_failing_pdf_or_excel_builder_changes_nothing(sqlite_app, target, url,
     assert response.status_code == 500 and "系统错误" in html and "secret" not in html
     assert response.mimetype == "text/html"
     assert snapshot(app) == before
+
+
+KILLED_WORKER = r'''
+import os, signal, sys
+sys.path.insert(0, os.getcwd())
+from tests.conftest import build_test_app
+from app.extensions import db
+from app import models as m
+from app.services import matters
+
+app = build_test_app(sys.argv[1])
+with app.app_context():
+    matter = db.session.get(m.Matter, int(sys.argv[2]))
+    office = db.session.query(m.AppUser).filter_by(username="office").one()
+    matters.send_matter(db.session, matter, office, "请办理")
+    db.session.flush()  # numbered, status changed, events and notifications written — not committed
+    print("flushed", matter.letter_number, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the worker dies mid-request
+'''
+
+
+def test_a_worker_killed_mid_request_leaves_no_half_written_record(app, factory, tmp_path):
+    """A separate process does a workflow step up to the flush and is SIGKILLed before the commit:
+    the database holds none of it, is not left locked, and the step then succeeds normally."""
+    import datetime as dt
+    import subprocess
+    import sys
+
+    from app.extensions import db
+    from app.models import Matter
+
+    matter = factory.matter(status="draft", deadline=dt.date(2099, 1, 1))
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    before = snapshot(app)
+    script = tmp_path / "worker.py"
+    script.write_text(KILLED_WORKER)
+    done = subprocess.run([sys.executable, str(script), url, str(matter.id)], capture_output=True, text=True,
+                          timeout=120, cwd=str(Path(__file__).resolve().parent.parent))
+    assert done.returncode == -9, done.stderr[-2000:]
+    assert "flushed" in done.stdout
+    assert snapshot(app) == before
+    db.session.remove()
+    stored = db.session.get(Matter, matter.id)
+    assert stored.status == "draft" and not stored.letter_number
+    from app.services import matters
+
+    office = db.session.query(__import__("app.models", fromlist=["AppUser"]).AppUser).filter_by(username="office").one()
+    matters.send_matter(db.session, stored, office, "请办理")
+    db.session.commit()  # no lock left behind by the dead worker
+    assert snapshot(app)["doc_counter.last"] == before["doc_counter.last"] + 1

@@ -11,7 +11,7 @@ from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswor
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from wtforms import PasswordField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 from flask_babel import lazy_gettext as _
 
 from app.models.org import AppUser
@@ -25,6 +25,10 @@ class PolicyResetPasswordForm(ResetPasswordForm):
 
     password = PasswordField(_("密码"), description=PASSWORD_HINT,
                              validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget())
+    # redefined after `password` so that the form keeps its order (WTForms orders by creation)
+    conf_password = PasswordField(_("确认密码"), description=_("请再输入一次新密码"),
+                                  validators=[EqualTo("password", message=_("两次输入的密码不一致"))],
+                                  widget=BS3PasswordFieldWidget())
 
 
 # Same class names as FAB's: the endpoints and permission names stay ResetMyPasswordView / ResetPasswordView.

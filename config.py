@@ -91,21 +91,33 @@ class Config:
     LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}}
     APP_THEME = ""
 
-    # --- Security ------------------------------------------------------------------------
-    WTF_CSRF_ENABLED = True
-    WTF_CSRF_TIME_LIMIT = None
+    # --- Security (README: 安全与运维) ------------------------------------------------------
+    WTF_CSRF_ENABLED = True  # every page form; FAB then also refuses GET delete/action routes
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (idle/absolute limits below)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure cookies over HTTPS: set SESSION_COOKIE_SECURE=1 (and PREFERRED_URL_SCHEME=https)
+    # when served through TLS; behind nginx also PROXY_COUNT=1 so the scheme and client address
+    # come from X-Forwarded-Proto / X-Forwarded-For.
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https" if SESSION_COOKIE_SECURE else "http")
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Host names the app answers to (comma-separated, ".example.cn" allows subdomains); any other
+    # Host header gets a 400 instead of reaching redirects and absolute URLs. Unset: any host.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+    # Login throttling (page and API login): failed attempts per client address and window; the
+    # counters live in RATELIMIT_STORAGE_URI (redis://host:6379 when several servers share the load).
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "5 per 5 minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     FAB_SAFE_REDIRECT_HOSTS = [h for h in os.environ.get("SAFE_REDIRECT_HOSTS", "").split(",") if h]
     JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_MINUTES", 60) * 60
+    FAB_API_SHOW_STACKTRACE = False
 
     # --- Mail (reminders); off unless MAIL_SERVER is set -------------------------------
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

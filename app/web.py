@@ -7,11 +7,14 @@ import re
 import secrets
 import time
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
+                             "AuthDBView.logout", "AuthDBView.login", "static", "appbuilder.static"}
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)  # → 503, the app retries by itself
 PAGE_ARG = re.compile(r"^(psize|page)_")
 ERROR_TEXT = {
     400: ("请求无效", "请求的参数不正确，请返回上一页重试。"),
@@ -27,6 +30,14 @@ ERROR_TEXT = {
 }
 
 
+def csp_nonce() -> str:
+    """One random nonce per response, made on first use (also for responses that a before_request
+    hook, such as the CSRF check, ended early)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -39,7 +50,8 @@ def error_response(code: int, message: str | None = None):
         from flask import current_app
 
         return render_template("errors/error.html", code=code, title=title, text=message or text,
-                               appbuilder=current_app.appbuilder), code
+                               appbuilder=current_app.appbuilder,
+                               base_template=current_app.appbuilder.base_template), code
     except Exception:  # the template itself may need the database
         return f"<h1>{title}</h1><p>{message or text}</p>", code, {"Content-Type": "text/html; charset=utf-8"}
 
@@ -48,22 +60,64 @@ def register_web_hooks(app: Flask) -> None:
     idle = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     absolute = dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.permanent_session_lifetime = idle
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx: the client address (login throttling, audit) and the scheme (Secure cookies,
+        # HSTS) come from X-Forwarded-For / X-Forwarded-Proto, trusted for that many proxies only.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    _install_login_session_signals(app)
+
+    def _fresh_nonce():
+        g.pop("csp_nonce", None)
+
+    # first of all hooks (CSRF's included), so a shared app context (tests) never reuses a nonce
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_nonce)
     max_page = app.config.get("FAB_API_MAX_PAGE_SIZE", 100)
 
     @app.before_request
     def _session_lifetime():
-        # FAB never marks the session permanent (FAB-NOTES): do it here so the idle timeout applies.
+        # FAB never marks the session permanent (FAB-NOTES): do it here so the cookie expires too.
+        # The limits themselves are checked here, server-side, from times kept in the signed cookie,
+        # and the `_sid` must name an open login_session row (logout closes it).
         if request.path.startswith("/static"):
             return None
         session.permanent = True
         now = int(time.time())
-        started = session.get("_started")
-        if started is None:
-            session["_started"] = now
-        elif now - started > absolute.total_seconds() and "_user_id" in session:
-            session.clear()
-            return redirect("/login/")
+        if "_user_id" in session:
+            from app.extensions import db
+            from app.security.sessions import end_session, session_open
+
+            started = session.get("_started", now)
+            seen = session.get("_seen", now)
+            expired = now - started > absolute.total_seconds() or now - seen > idle.total_seconds()
+            if expired:
+                end_session(db.session, session.get("_sid"))
+            if expired or not session_open(db.session, session.get("_sid"), session["_user_id"]):
+                session.clear()
+                for name in ("_login_user", "user"):
+                    g.pop(name, None)
+                if _wants_json():
+                    return error_response(401, "登录已失效，请重新登录")
+                flash("登录已超时或已退出，请重新登录。", "warning")
+                return redirect(url_for("AuthDBView.login"))
+        session["_seen"] = now
         return None
+
+    @app.before_request
+    def _forced_password_change():
+        # An administrator ticked "下次登录须修改密码" (or reset the password for the user):
+        # every page leads to the change-password form until the user has chosen a new one.
+        user = g.get("user")
+        if (request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.path.startswith("/static")
+                or user is None or not getattr(user, "is_authenticated", False)
+                or not getattr(user, "must_change_password", False)):
+            return None
+        if _wants_json():
+            return error_response(403, "请先在网页上修改密码")
+        flash("管理员要求您修改密码：请设置一个新密码后继续。", "warning")
+        return redirect(url_for("ResetMyPasswordView.this_form_get"))
 
     @app.before_request
     def _page_args():
@@ -79,21 +133,20 @@ def register_web_hooks(app: Flask) -> None:
                     return redirect(f"{request.path}?{urlencode(args)}")
         return None
 
-    @app.before_request
-    def _csp_nonce():
-        g.csp_nonce = secrets.token_urlsafe(16)
-
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        nonce = g.get("csp_nonce", "")
+        nonce = csp_nonce()
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             f"script-src 'self' 'nonce-{nonce}'; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if not request.path.startswith("/static") and ("_user_id" in session or request.path.startswith("/api/")):
+            # confidential pages, data and documents: never kept by browsers or shared caches
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -103,6 +156,8 @@ def register_web_hooks(app: Flask) -> None:
         return error_response(exc.code or 500)
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
     def _db_down(exc):
         log.exception("database unavailable")
         _rollback()
@@ -120,11 +175,37 @@ def register_web_hooks(app: Flask) -> None:
         _rollback()
         return error_response(500)
 
+    # A Jinja global, not only a context variable: FAB's templates import baselib without context,
+    # where only globals are visible (its list widget printed nonce="" and the CSP blocked it).
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
     @app.context_processor
     def _notifications():
         from app.services.notifications import unread_count
 
-        return {"unread_notifications": unread_count, "csp_nonce": lambda: g.get("csp_nonce", "")}
+        return {"unread_notifications": unread_count, "csp_nonce": csp_nonce}
+
+
+def _install_login_session_signals(app: Flask) -> None:
+    from flask_login import user_logged_in, user_logged_out
+
+    def _logged_in(sender, user, **extra):
+        from app.extensions import db
+        from app.security.sessions import open_session
+
+        now = int(time.time())
+        session["_sid"] = open_session(db.session, user.id, app.config["SESSION_MAX_HOURS"])
+        session["_started"] = now
+        session["_seen"] = now
+
+    def _logged_out(sender, user, **extra):
+        from app.extensions import db
+        from app.security.sessions import end_session
+
+        end_session(db.session, session.pop("_sid", None))
+
+    user_logged_in.connect(_logged_in, app, weak=False)
+    user_logged_out.connect(_logged_out, app, weak=False)
 
 
 def _rollback():

@@ -129,3 +129,18 @@ class Notification(Model):
     link: Mapped[Optional[str]] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=dt.datetime.now, nullable=False, index=True)
     read_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
+
+
+class LoginSession(Model):
+    """A signed-in page session (issue 7): the cookie names it, logout ends it server-side.
+
+    Flask's session cookie is signed, not stored: without this row an old cookie copied before
+    logout would still sign its holder in. Written with plain statements (not audited: the audit
+    log records sign-ins and sign-outs itself).
+    """
+
+    __tablename__ = "login_session"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(nullable=False, index=True)
+    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)

@@ -15,12 +15,14 @@ BUSINESS = (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minu
             r"Bulletin|BulletinSection|Assessment|DisposalPlan|PlanMeasure|Research|Proposal|Group|"
             r"GroupMember|GroupLog|Evaluation|EvaluationEntry|Clue")
 SHARED = r"Workbench|Notification|Attachment|Dashboard"
+# Every user may see their own profile and change their own password (a forced change needs it).
+SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("UnitUserView", r"can_userinfo|resetmypassword")]
 
 # role -> (allow rules, deny rules); each rule is (resource regex, permission regex), full match.
 ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "Office": (
         [(BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
-         ("Category|Holiday", r"can_add|can_edit")],
+         ("Category|Holiday", r"can_add|can_edit")] + SELF,
         [("Matter", r"can_sign|can_reply|can_extend|can_inbox"), ("Case", "can_override"),
          ("Evaluation", r"can_approve|can_issue"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
     ),
@@ -29,7 +31,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
          ("Evaluation", "can_approve|can_issue|can_pdf"), ("Case", "can_override|can_ledger|can_export"),
          ("Meeting", "can_add|can_edit|can_schedule|can_decline|can_cancel|can_hold|can_followup"), ("DisposalPlan", "can_approve"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme", READ),
-         (SHARED, r".*")],
+         (SHARED, r".*")] + SELF,
         [],
     ),
     "UnitStaff": (
@@ -39,13 +41,13 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
          ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
          ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show|can_upload"),
          ("Research", "can_contribute|can_upload"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger"),
-         ("Category", READ), (SHARED, r".*")],
+         ("Category", READ), (SHARED, r".*")] + SELF,
         [],
     ),
     "Viewer": (
         [(BUSINESS, READ), (r"Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Meeting", "can_followup"),
-         ("Category|Holiday|RiskScheme", READ), (SHARED, r"can_list|can_show|can_download|can_index|can_home")],
+         ("Category|Holiday|RiskScheme", READ), (SHARED, r"can_list|can_show|can_download|can_index|can_home")] + SELF,
         [("Clue", ".*")],
     ),
 }

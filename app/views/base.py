@@ -390,6 +390,54 @@ class ScopedApi(RecordRules, ModelRestApi):
     def response_404(self):
         return self.response(404, message="记录不存在或无权访问")
 
+    # FAB's own messages are English ("Not authorized", "Arguments are not correct", a rison parser
+    # error, or `@safe`'s exception text): clients get a generic Chinese one, never internals.
+    def response_400(self, message=None):
+        return self.response(400, message=_chinese_or(message, "请求参数不正确"))
+
+    def response_401(self):
+        return self.response(401, message="未登录或登录已失效：请先取得访问令牌（JWT）")
+
+    def response_403(self):
+        return self.response(403, message="您没有执行此操作的权限")
+
+    def response_405(self):
+        return self.response(405, message="该操作不支持这种请求方式")
+
+    def response_422(self, message=None):
+        return self.response(422, message=_chinese_or(message, "数据无效，未作任何修改"))
+
+    def response_500(self, message=None):
+        import sys
+
+        from app.web import DB_UNAVAILABLE, ERROR_TEXT
+
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be the thing that failed
+            pass
+        if isinstance(sys.exc_info()[1], DB_UNAVAILABLE):  # called from `@safe`'s except block
+            return self.response(503, message=ERROR_TEXT[503][1])
+        return self.response(500, message=ERROR_TEXT[500][1])
+
+    def get_list_headless(self, **kwargs):
+        """A page size beyond FAB_API_MAX_PAGE_SIZE or a negative page is refused, not capped silently."""
+        args = kwargs.get("rison") or {}
+        limit = self.max_page_size or 100
+        size, page = args.get("page_size"), args.get("page")
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit):
+            return self.response_400(message=f"每页条数应为 1–{limit} 的整数")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 0):
+            return self.response_400(message="页码应为不小于 0 的整数")
+        return super().get_list_headless(**kwargs)
+
+
+def _chinese_or(message, fallback: str) -> str:
+    """Keep a message already written in Chinese for the user; replace anything else."""
+    if isinstance(message, str) and any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        return message
+    return fallback
+
 
 def workflow_call(api, func, *args, **kwargs):
     """Run a workflow service from an API endpoint: commit on success, 4xx JSON on refusal."""

@@ -7,6 +7,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _
 
 from app.models.org import AppUser
+from app.security.permission_cache import PermissionCacheMixin
 
 
 class UnitUserView(UserDBModelView):
@@ -51,7 +52,7 @@ def _require_unit_for_staff(user) -> None:
         raise ValueError("请至少选择一个角色")
 
 
-class SecurityManager(FabSecurityManager):
+class SecurityManager(PermissionCacheMixin, FabSecurityManager):
     user_model = AppUser
     userdbmodelview = UnitUserView
 

@@ -152,4 +152,5 @@ def test_workbench_query_count_does_not_grow_with_rows(demo_rows, clients, name,
     after = _count(app, client, url.format(matter=matter), 0)
     assert len(after.statements) == len(before.statements), (name, len(before.statements), len(after.statements),
                                                              after.statements)
+    # ≤ 12 under test = ≤ 10 in production: settings and holidays are cached per process there
     assert len(after.statements) <= 12, (name, len(after.statements), after.statements)

@@ -27,6 +27,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--api", action="store_true")
     parser.add_argument("-v", action="store_true", help="print whole statements")
+    parser.add_argument("--explain", type=float, default=None, metavar="MS",
+                        help="print the plan of statements slower than MS (SQLite: EXPLAIN QUERY PLAN; "
+                             "PostgreSQL: EXPLAIN ANALYZE)")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-secret")
     os.environ.setdefault("INSTANCE_PATH", str(rb.WORK / "instance"))
@@ -57,6 +60,19 @@ def main() -> None:
     for seconds, statement, params in capture.statements:
         text = re.sub(r"\s+", " ", statement)
         print(f"{seconds * 1000:8.1f} ms  {text if args.v else text[:220]}" + (f"  {params}" if args.v else ""))
+        if args.explain is not None and seconds * 1000 >= args.explain:
+            explain(app, statement, params)
+
+
+def explain(app, statement, params) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        with db.engine.connect() as conn:
+            prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+            for row in conn.exec_driver_sql(prefix + statement, params):
+                print("            | " + " ".join(str(c) for c in row))
+            conn.rollback()
 
 
 if __name__ == "__main__":

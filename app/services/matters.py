@@ -589,40 +589,76 @@ def _days_after(column, days: int):
 LATE_WINDOW_DAYS = 31  # a deadline on a holiday moves to the next working day: never this far
 
 
-def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
-    """Per unit: open parts, overdue open parts, parts replied on time (all sent matters).
+_REPLY_STATS: dict = {}      # (today, …) → (loaded at, stats): the all-time reply record, whole-county scope
+REPLY_STATS_TTL = 60.0       # seconds; "按期函复" on the 督办台 may be this old
 
-    One aggregate over the parts; "on time" compares the reply day with the effective deadline (a
-    deadline on a holiday moves to the next working day), so replies after the nominal deadline but
-    within a month are fetched grouped by (unit, deadline, reply day) and checked with the calendar."""
+
+def _reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
+    """Per unit, over every sent matter: parts replied, and replied on time (the reply day not after
+    the effective deadline — a deadline on a holiday moves to the next working day). A scan of all
+    parts ever sent, so for the whole-county scope it is kept per process for a minute."""
+    import time
+
+    from flask import current_app
+
+    from app.security.scope import scope_clause
+
+    key = (ctx.today, ctx.calendar.holidays, ctx.calendar.extra_workdays)
+    cacheable = scope_clause(m.Matter, user) is None and not current_app.testing
+    if cacheable:
+        hit = _REPLY_STATS.get("all")
+        if hit and hit[0] == key and time.monotonic() - hit[1] < REPLY_STATS_TTL:
+            return hit[2]
+    part, matter = m.MatterAssignment, m.Matter
+    reply_day = _date_of(part.replied_at)
+    on_deadline = or_(matter.deadline.is_(None), and_(part.replied_at.is_not(None), reply_day <= matter.deadline))
+    base = scoped(session.query(part.unit_id).join(matter, matter.id == part.matter_id)
+                  .filter(matter.status.not_in(("draft", "cancelled")), part.status == "replied"), m.Matter, user)
+    # replies after the nominal deadline but within the window come back grouped by (deadline,
+    # reply day) and are checked against the calendar; all others are summed per unit
+    late = and_(part.replied_at.is_not(None), reply_day > matter.deadline,
+                reply_day <= _days_after(matter.deadline, LATE_WINDOW_DAYS))
+    late_deadline = case((late, matter.deadline), else_=None)
+    late_day = case((late, reply_day), else_=None)
+    rows = base.with_entities(part.unit_id, late_deadline, late_day, func.count(),
+                              func.sum(case((on_deadline, 1), else_=0))).group_by(part.unit_id, late_deadline, late_day)
+    stats: dict[int, dict] = {}
+    for uid, deadline, day, n, on_time in rows:
+        row = stats.setdefault(uid, {"replied": 0, "on_time": 0})
+        row["replied"] += int(n)
+        row["on_time"] += int(on_time or 0)
+        if deadline is not None and day is not None:
+            deadline = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline)[:10])
+            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+            if day <= ctx.calendar.effective_deadline(deadline):
+                row["on_time"] += int(n)
+    if cacheable:
+        _REPLY_STATS["all"] = (key, time.monotonic(), stats)
+    return stats
+
+
+def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
+    """Per unit: open parts, overdue open parts (now, one aggregate over open matters), parts
+    replied and replied on time (all sent matters, `_reply_stats`)."""
     bounds = alert_bounds(ctx)
     part, matter = m.MatterAssignment, m.Matter
-    replied = part.status == "replied"
-    is_open = and_(~replied, matter.status.in_(OPEN_MATTER_STATUSES))
-    reply_day = _date_of(part.replied_at)
-    on_deadline = and_(replied, or_(matter.deadline.is_(None), and_(part.replied_at.is_not(None),
-                                                                    reply_day <= matter.deadline)))
-    base = (session.query(part.unit_id).join(matter, matter.id == part.matter_id)
-            .filter(matter.status.not_in(("draft", "cancelled"))))
-    base = scoped(base, m.Matter, user)
-    totals = base.join(m.Unit, m.Unit.id == part.unit_id).with_entities(
-        m.Unit, func.sum(case((is_open, 1), else_=0)),
-        func.sum(case((and_(is_open, bounds.at_least(matter.deadline, "overdue")), 1), else_=0)),
-        func.sum(case((replied, 1), else_=0)), func.sum(case((on_deadline, 1), else_=0))).group_by(m.Unit.id)
+    current = (session.query(m.Unit).join(part, part.unit_id == m.Unit.id).join(matter, matter.id == part.matter_id)
+               .filter(matter.status.in_(OPEN_MATTER_STATUSES), part.status != "replied"))
+    current = scoped(current, m.Matter, user).with_entities(
+        m.Unit, func.count(), func.sum(case((bounds.at_least(matter.deadline, "overdue"), 1), else_=0))
+    ).group_by(m.Unit.id)
     units, stats = {}, {}
-    for unit, o, od, r, t in totals:
+    for unit, n_open, n_overdue in current:
         units[unit.id] = unit
-        stats[unit.id] = {"open": int(o or 0), "overdue": int(od or 0), "replied": int(r or 0), "on_time": int(t or 0)}
+        stats[unit.id] = {"open": int(n_open or 0), "overdue": int(n_overdue or 0), "replied": 0, "on_time": 0}
+    replies = _reply_stats(session, user, ctx)
+    missing = [uid for uid in replies if uid not in units]
+    if missing:
+        units.update({u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(missing))})
+    for uid, row in replies.items():
+        stats.setdefault(uid, {"open": 0, "overdue": 0, "replied": 0, "on_time": 0}).update(row)
     if not stats:
         return []
-    late = (base.with_entities(part.unit_id, matter.deadline, reply_day, func.count())
-            .filter(replied, part.replied_at.is_not(None), reply_day > matter.deadline,
-                    reply_day <= _days_after(matter.deadline, LATE_WINDOW_DAYS))
-            .group_by(part.unit_id, matter.deadline, reply_day))
-    for uid, deadline, day, n in late:
-        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
-        if uid in stats and day <= ctx.calendar.effective_deadline(deadline):
-            stats[uid]["on_time"] += n
     result = [{"unit": units[uid], **row} for uid, row in stats.items()]
     result.sort(key=lambda r: (-r["overdue"], -r["open"], r["unit"].sort_order, r["unit"].id))
     return result

@@ -115,6 +115,22 @@ def rollback_on_refusal():
         raise
 
 
+class CountingInterface(SQLAInterface):
+    """FAB's interface, counting a list's rows without the outer joins its columns need: FAB counts
+    over `SELECT matter.*, unit.*, … LEFT OUTER JOIN …` for dotted columns like ``lead_unit.id``;
+    the filters add the joins they need themselves, so the count is the same, and cheap (issue 8)."""
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        return super().query_count(query, filters, select_columns=None)
+
+
+def counting(datamodel):
+    """Give a view's datamodel the cheap count (the interface object is shared by the view class)."""
+    if type(datamodel) is SQLAInterface:
+        datamodel.__class__ = CountingInterface
+    return datamodel
+
+
 def _large_related() -> dict:
     """Related tables that grow with the cases, and the text columns a clerk searches them by."""
     from app import models as m
@@ -171,6 +187,7 @@ class ScopedModelView(RecordRules, ModelView):
     scoped_relations = True
 
     def __init__(self, **kwargs):
+        counting(self.datamodel)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         for fieldset in self.show_fieldsets or []:
             columns |= set(fieldset[1].get("fields", []))
@@ -359,6 +376,7 @@ class ScopedApi(RecordRules, ModelRestApi):
     max_page_size = 100
 
     def __init__(self):
+        counting(self.datamodel)
         columns = set(self.add_columns or []) | set(self.edit_columns or [])
         if not columns:
             datamodel = self.datamodel

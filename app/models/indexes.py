@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Index
 
 from app.models.risk import Assessment
+from app.models.cases import CaseProgress
 from app.models.meetings import Attendance, Meeting, MeetingTopic, MinutesDistribution
 from app.models.supervision import Matter, MatterAssignment
 
@@ -19,6 +20,7 @@ PERFORMANCE_INDEXES = [
     Index("ix_attendance_unit_meeting", Attendance.unit_id, Attendance.meeting_id),
     Index("ix_meeting_topic_unit_meeting", MeetingTopic.reporting_unit_id, MeetingTopic.meeting_id),
     Index("ix_minutes_distribution_unit_minutes", MinutesDistribution.unit_id, MinutesDistribution.minutes_id),
+    Index("ix_case_progress_case_date", CaseProgress.case_id, CaseProgress.entry_date, CaseProgress.id),
     Index("ix_matter_case_status", Matter.case_id, Matter.status),
     Index("ix_meeting_status_start", Meeting.status, Meeting.start_at),
 ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from sqlalchemy import Date, and_, case, cast, func, or_, select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from app import models as m
 from app.models.base import now
@@ -560,7 +560,8 @@ def board(session, user, *, unit_id: Optional[int] = None, status: Optional[str]
     escalated = scoped(select(func.count(m.Matter.id)).where(
         m.Matter.status.in_(OPEN_MATTER_STATUSES), bounds.at_least(m.Matter.deadline, "escalated")), m.Matter, user)
     total, escalated_total = query.with_entities(func.count(m.Matter.id), escalated.scalar_subquery()).one()
-    query = query.options(lazyload(m.Matter.category), lazyload(m.Matter.case)).order_by(
+    query = query.options(lazyload(m.Matter.category), lazyload(m.Matter.case),
+                          joinedload(m.Matter.assignments)).order_by(
         severity.desc(), _nulls_last(m.Matter.deadline), m.Matter.deadline, m.Matter.id)
     if limit:
         query = query.limit(limit).offset(offset)
@@ -642,24 +643,19 @@ def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
     replied and replied on time (all sent matters, `_reply_stats`)."""
     bounds = alert_bounds(ctx)
     part, matter = m.MatterAssignment, m.Matter
-    current = (session.query(m.Unit).join(part, part.unit_id == m.Unit.id).join(matter, matter.id == part.matter_id)
+    current = (session.query(part.unit_id).join(matter, matter.id == part.matter_id)
                .filter(matter.status.in_(OPEN_MATTER_STATUSES), part.status != "replied"))
     current = scoped(current, m.Matter, user).with_entities(
-        m.Unit, func.count(), func.sum(case((bounds.at_least(matter.deadline, "overdue"), 1), else_=0))
-    ).group_by(m.Unit.id)
-    units, stats = {}, {}
-    for unit, n_open, n_overdue in current:
-        units[unit.id] = unit
-        stats[unit.id] = {"open": int(n_open or 0), "overdue": int(n_overdue or 0), "replied": 0, "on_time": 0}
-    replies = _reply_stats(session, user, ctx)
-    missing = [uid for uid in replies if uid not in units]
-    if missing:
-        units.update({u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(missing))})
-    for uid, row in replies.items():
+        part.unit_id, func.count(), func.sum(case((bounds.at_least(matter.deadline, "overdue"), 1), else_=0))
+    ).group_by(part.unit_id)
+    stats = {uid: {"open": int(n_open or 0), "overdue": int(n_overdue or 0), "replied": 0, "on_time": 0}
+             for uid, n_open, n_overdue in current}
+    for uid, row in _reply_stats(session, user, ctx).items():
         stats.setdefault(uid, {"open": 0, "overdue": 0, "replied": 0, "on_time": 0}).update(row)
     if not stats:
         return []
-    result = [{"unit": units[uid], **row} for uid, row in stats.items()]
+    units = {u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(list(stats)))}
+    result = [{"unit": units[uid], **row} for uid, row in stats.items() if uid in units]
     result.sort(key=lambda r: (-r["overdue"], -r["open"], r["unit"].sort_order, r["unit"].id))
     return result
 def allowed_actions(matter: m.Matter, user) -> set[str]:

@@ -25,6 +25,8 @@ INDEXES = [
     ("ix_meeting_topic_unit_meeting", "meeting_topic", ["reporting_unit_id", "meeting_id"]),
     # a unit's minutes (row scope)
     ("ix_minutes_distribution_unit_minutes", "minutes_distribution", ["unit_id", "minutes_id"]),
+    # the latest progress entry of a case (ledger, case page)
+    ("ix_case_progress_case_date", "case_progress", ["case_id", "entry_date", "id"]),
     # a case's matters by status (ledger: open matters per case)
     ("ix_matter_case_status", "matter", ["case_id", "status"]),
     # upcoming meetings

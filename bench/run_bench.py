@@ -127,6 +127,7 @@ def build_database(db: str, cases: int, reuse: bool) -> dict:
     marker = WORK / f"bench-{db}-{cases}.json"
     if reuse and marker.exists():
         flask(url, "db", "upgrade")  # a kept database gets the migrations added since it was built
+        analyze(db, url)
         return json.loads(marker.read_text())
     drop_and_create(db, url)
     info = {"url": url, "cases": cases}
@@ -136,9 +137,24 @@ def build_database(db: str, cases: int, reuse: bool) -> dict:
     for username, role, unit in USERS:
         flask(url, "users", "add", "--username", username, "--password", PASSWORD, "--role", role,
               *(["--unit", unit] if unit else []))
+    analyze(db, url)
     WORK.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(info))
     return info
+
+
+def analyze(db: str, url: str) -> None:
+    """Planner statistics and the visibility map for every table, as autovacuum keeps them on a
+    server in use (bulk loads by COPY leave some tables without statistics — PostgreSQL then picks
+    bad plans — and without a visibility map, so no index-only scans)."""
+    if db != "postgresql":
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE)")
+    engine.dispose()
 
 
 # --- measuring -----------------------------------------------------------------------------------

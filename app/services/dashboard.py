@@ -56,8 +56,13 @@ def _count(model, *where, user):
     return scoped(query, model, user).scalar_subquery()
 
 
-def _counts(**subqueries) -> dict[str, int]:
-    row = db.session.execute(select(*[q.label(k) for k, q in subqueries.items()])).one()
+def _counts(table=None, **subqueries) -> dict[str, int]:
+    """One SELECT: the columns of `table` (an aggregate subquery) and one scalar subquery per count."""
+    columns = list(table.c) if table is not None else []
+    query = select(*columns, *[q.label(k) for k, q in subqueries.items()])
+    if table is not None:
+        query = query.select_from(table)
+    row = db.session.execute(query).one()
     return {k: int(v or 0) for k, v in row._mapping.items()}
 
 
@@ -87,8 +92,35 @@ def _matters(query, user, limit: int = LIST_LIMIT) -> list[m.Matter]:
     return list(db.session.execute(scoped(query, m.Matter, user)).scalars())
 
 
+_CHART: dict = {}       # the county-wide chart, per process: key → (loaded at, data)
+CHART_TTL = 60.0        # seconds
+
+
 def unit_bars(user, bounds) -> dict:
-    """Per member unit: its open parts (not yet replied) and how many of them are overdue."""
+    """Per member unit: its open parts (not yet replied) and how many of them are overdue.
+
+    An aggregate over every open part (tens of thousands at province scale, ~100 ms); for the
+    whole-county scope (office, convener, viewer) it is kept per process for a minute. The cards
+    beside it are always live."""
+    import time
+
+    from flask import current_app
+
+    from app.security.scope import scope_clause
+
+    cacheable = scope_clause(m.MatterAssignment, user) is None and not current_app.testing
+    key = (bounds, scope_clause(m.Unit, user) is None)
+    if cacheable:
+        hit = _CHART.get("all")
+        if hit and hit[0] == key and time.monotonic() - hit[1] < CHART_TTL:
+            return hit[2]
+    data = _unit_bars(user, bounds)
+    if cacheable:
+        _CHART["all"] = (key, time.monotonic(), data)
+    return data
+
+
+def _unit_bars(user, bounds) -> dict:
     overdue = bounds.at_least(m.Matter.deadline, "overdue")
     query = (select(m.Unit.id, m.Unit.name, m.Unit.short_name, m.Unit.sort_order, func.count(),
                     func.sum(case((overdue, 1), else_=0)))
@@ -162,7 +194,9 @@ def _risky_where():
               .order_by(m.Assessment.assessed_on.desc(), m.Assessment.id.desc()).limit(1).scalar_subquery())
     has_plan = (select(m.DisposalPlan.id).where(m.DisposalPlan.case_id == m.Case.id,
                                                 m.DisposalPlan.status.in_(PLAN_DONE_STATUSES)).exists())
-    return latest.in_(HIGH_RISK_LEVELS), ~has_plan
+    # the first condition only narrows the cases to probe (a latest level in HIGH implies one)
+    ever_high = m.Case.id.in_(select(m.Assessment.case_id).where(m.Assessment.level.in_(HIGH_RISK_LEVELS)))
+    return ever_high, latest.in_(HIGH_RISK_LEVELS), ~has_plan
 
 
 def high_risk_cases_without_plan(user, limit: int = LIST_LIMIT) -> list[m.Case]:
@@ -212,13 +246,19 @@ def overview(user, home: Home, on: dt.date | None = None, convener: bool = False
     if convener:
         extra = {"minutes_waiting": _count(m.Minutes, *_minutes_where(), user=user),
                  "evaluations_waiting": _count(m.Evaluation, *_evaluations_where(), user=user)}
+    # the matter numbers in one pass over open and replied matters (index on status, deadline)
+    overdue = bounds.at_least(deadline, "overdue")
+
+    def share(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    matters = scoped(select(share(is_open).label("open"), share(is_open, overdue).label("overdue"),
+                            share(is_open, bounds.at_least(deadline, "escalated")).label("escalated"),
+                            share(is_open, bounds.at_least(deadline, "near"), ~overdue).label("near"),
+                            share(m.Matter.status == "replied").label("replied"))
+                     .where(m.Matter.status.in_(OPEN_MATTER_STATUSES + ("replied",))), m.Matter, user).subquery()
     n = _counts(
-        open=_count(m.Matter, is_open, user=user),
-        overdue=_count(m.Matter, is_open, bounds.at_least(deadline, "overdue"), user=user),
-        escalated=_count(m.Matter, is_open, bounds.at_least(deadline, "escalated"), user=user),
-        near=_count(m.Matter, is_open, bounds.at_least(deadline, "near"), ~bounds.at_least(deadline, "overdue"),
-                    user=user),
-        replied=_count(m.Matter, m.Matter.status == "replied", user=user),
+        matters,
         meetings=_count(m.Meeting, *_upcoming_where(), user=user),
         risky=_count(m.Case, *_risky_where(), user=user),
         major=_count(m.Case, m.Case.is_major_sensitive.is_(True), user=user),

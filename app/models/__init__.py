@@ -13,3 +13,4 @@ from app.models.research import Proposal, ResearchProject  # noqa: F401
 from app.models.groups import CoordinationGroup, GroupLog, GroupMember  # noqa: F401
 from app.models.evaluation import ClueReport, Evaluation, EvaluationEntry  # noqa: F401
 from app.models.common import Attachment, AuditLog  # noqa: F401
+from app.models.indexes import PERFORMANCE_INDEXES  # noqa: F401,E402  (issue 8)

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo
 from flask_babel import lazy_gettext as _
 
 from app.models.org import AppUser
+from app.security.permission_cache import PermissionCacheMixin
 
 
 PASSWORD_HINT = _("至少 12 个字符，可用中文、空格和任意符号，建议用一句好记的长句；过于常见的口令会被拒绝")
@@ -119,7 +120,7 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-class SecurityManager(FabSecurityManager):
+class SecurityManager(PermissionCacheMixin, FabSecurityManager):
     user_model = AppUser
     userdbmodelview = UnitUserView
     resetmypasswordview = ResetMyPasswordView

@@ -17,20 +17,31 @@ def work_calendar() -> WorkCalendar:
     global _cached
     from flask import current_app
 
-    if _cached is None or time.monotonic() - _cached[0] > TTL_SECONDS or current_app.testing:
-        from app.extensions import db
-        from app.models.org import Holiday
+    if current_app.testing:  # no cache across requests under test; still one read per request
+        from app.services.request_memo import once_per_request
 
-        holidays, workdays = set(), set()
-        for day, kind in db.session.query(Holiday.day, Holiday.kind):
-            (workdays if kind == "workday" else holidays).add(day)
-        _cached = (time.monotonic(), WorkCalendar(holidays, workdays))
+        return once_per_request("calendar", _load)
+    if _cached is None or time.monotonic() - _cached[0] > TTL_SECONDS:
+        _cached = (time.monotonic(), _load())
     return _cached[1]
+
+
+def _load() -> WorkCalendar:
+    from app.extensions import db
+    from app.models.org import Holiday
+
+    holidays, workdays = set(), set()
+    for day, kind in db.session.query(Holiday.day, Holiday.kind):
+        (workdays if kind == "workday" else holidays).add(day)
+    return WorkCalendar(holidays, workdays)
 
 
 def invalidate() -> None:
     global _cached
+    from app.services.request_memo import forget
+
     _cached = None
+    forget("calendar")
 
 
 def today() -> dt.date:

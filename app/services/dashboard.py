@@ -1,21 +1,25 @@
 """The numbers on each role's home page (工作台), computed with the same scope as the lists.
 
 Every query goes through `scoped(...)` with the viewing user, so a number never counts a record the
-user could not open from the corresponding list. Deadline alerts are computed now with
-`calendar.alert_for` (never stored), the same way the lists colour their rows.
+user could not open from the corresponding list. Deadline alerts are computed now (never stored):
+the tiers' date bounds come from `alert_sql.alert_bounds` (bisection over the same
+`deadline_alert` the lists use), so the counts are one aggregate statement and each short list is
+one LIMITed statement, whatever the number of matters (issue 8).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from app import models as m
 from app.extensions import db
 from app.models.supervision import OPEN_MATTER_STATUSES
 from app.security.scope import role_names, scoped, unit_id_of
-from app.services.calendar import alert_for, today
+from app.services.alert_sql import alert_bounds
+from app.services.calendar import today
 
 HIGH_RISK_LEVELS = ("高", "重大")
 PLAN_DONE_STATUSES = ("approved", "in_effect")
@@ -44,11 +48,22 @@ class Home:
         return next(c.value for c in self.cards if c.key == key)
 
 
-def _count(model, *where, user) -> int:
+def _count(model, *where, user):
+    """A scalar subquery counting `model` rows in the user's scope (combined into one SELECT)."""
     query = select(func.count()).select_from(model)
     if where:
         query = query.where(*where)
-    return db.session.execute(scoped(query, model, user)).scalar_one()
+    return scoped(query, model, user).scalar_subquery()
+
+
+def _counts(table=None, **subqueries) -> dict[str, int]:
+    """One SELECT: the columns of `table` (an aggregate subquery) and one scalar subquery per count."""
+    columns = list(table.c) if table is not None else []
+    query = select(*columns, *[q.label(k) for k, q in subqueries.items()])
+    if table is not None:
+        query = query.select_from(table)
+    row = db.session.execute(query).one()
+    return {k: int(v or 0) for k, v in row._mapping.items()}
 
 
 def home_kind(user) -> str:
@@ -64,36 +79,61 @@ def home_kind(user) -> str:
 
 # --- matters ---------------------------------------------------------------------------------------
 
-def open_matters(user) -> list[m.Matter]:
-    query = select(m.Matter).where(m.Matter.status.in_(OPEN_MATTER_STATUSES)).order_by(m.Matter.deadline, m.Matter.id)
+def _context(on: dt.date | None):
+    from app.services.matters import AlertContext
+
+    ctx = AlertContext(on)
+    return ctx, alert_bounds(ctx)
+
+
+def _matters(query, user, limit: int = LIST_LIMIT) -> list[m.Matter]:
+    """A short list of matters: what the home tables show (number, title, lead unit, deadline)."""
+    query = query.options(lazyload("*"), joinedload(m.Matter.lead_unit)).limit(limit)
     return list(db.session.execute(scoped(query, m.Matter, user)).scalars())
 
 
-def matters_by_alert(user, on: dt.date | None = None) -> dict[str, list[m.Matter]]:
-    out: dict[str, list[m.Matter]] = {"none": [], "near": [], "overdue": [], "escalated": []}
-    for matter in open_matters(user):
-        out[alert_for(matter.deadline, False, on)].append(matter)
-    return out
+_CHART: dict = {}       # the county-wide chart, per process: key → (loaded at, data)
+CHART_TTL = 60.0        # seconds
 
 
-def unit_bars(user, on: dt.date | None = None) -> dict:
-    """Per member unit: its open parts (not yet replied) and how many of them are overdue."""
-    query = (select(m.MatterAssignment, m.Matter.deadline)
+def unit_bars(user, bounds) -> dict:
+    """Per member unit: its open parts (not yet replied) and how many of them are overdue.
+
+    An aggregate over every open part (tens of thousands at province scale, ~100 ms); for the
+    whole-county scope (office, convener, viewer) it is kept per process for a minute. The cards
+    beside it are always live."""
+    import time
+
+    from flask import current_app
+
+    from app.security.scope import scope_clause
+
+    cacheable = scope_clause(m.MatterAssignment, user) is None and not current_app.testing
+    key = (bounds, scope_clause(m.Unit, user) is None)
+    if cacheable:
+        hit = _CHART.get("all")
+        if hit and hit[0] == key and time.monotonic() - hit[1] < CHART_TTL:
+            return hit[2]
+    data = _unit_bars(user, bounds)
+    if cacheable:
+        _CHART["all"] = (key, time.monotonic(), data)
+    return data
+
+
+def _unit_bars(user, bounds) -> dict:
+    overdue = bounds.at_least(m.Matter.deadline, "overdue")
+    query = (select(m.Unit.id, m.Unit.name, m.Unit.short_name, m.Unit.sort_order, func.count(),
+                    func.sum(case((overdue, 1), else_=0)))
+             .select_from(m.MatterAssignment)
              .join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-             .where(m.Matter.status.in_(OPEN_MATTER_STATUSES), m.MatterAssignment.status != "replied"))
-    rows = db.session.execute(scoped(scoped(query, m.MatterAssignment, user), m.Matter, user)).all()
-    open_count: dict[int, int] = {}
-    overdue_count: dict[int, int] = {}
-    for part, deadline in rows:
-        open_count[part.unit_id] = open_count.get(part.unit_id, 0) + 1
-        if alert_for(deadline, False, on) in ("overdue", "escalated"):
-            overdue_count[part.unit_id] = overdue_count.get(part.unit_id, 0) + 1
-    units = db.session.execute(scoped(select(m.Unit).where(m.Unit.id.in_(open_count)), m.Unit, user)
-                               .order_by(m.Unit.sort_order)).scalars().all()
-    units = sorted(units, key=lambda u: (-open_count[u.id], u.sort_order))
-    return {"units": [u.short_name or u.name for u in units],
-            "open": [open_count[u.id] - overdue_count.get(u.id, 0) for u in units],
-            "overdue": [overdue_count.get(u.id, 0) for u in units]}
+             .join(m.Unit, m.Unit.id == m.MatterAssignment.unit_id)
+             .where(m.Matter.status.in_(OPEN_MATTER_STATUSES), m.MatterAssignment.status != "replied")
+             .group_by(m.Unit.id, m.Unit.name, m.Unit.short_name, m.Unit.sort_order))
+    query = scoped(scoped(scoped(query, m.MatterAssignment, user), m.Matter, user), m.Unit, user)
+    rows = sorted(db.session.execute(query).all(), key=lambda r: (-r[4], r[3]))
+    return {"units": [short or name for _, name, short, *_ in rows],
+            "open": [int(n) - int(late or 0) for *_, n, late in rows],
+            "overdue": [int(late or 0) for *_, late in rows]}
 
 
 # --- unit inbox -------------------------------------------------------------------------------------
@@ -102,46 +142,66 @@ def week_end(on: dt.date) -> dt.date:
     return on + dt.timedelta(days=6 - on.weekday())
 
 
-def unit_parts(user) -> list[tuple[m.MatterAssignment, m.Matter]]:
-    """The unit's own parts of open matters (the inbox), through the scope of both tables."""
-    query = (select(m.MatterAssignment, m.Matter).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-             .where(m.MatterAssignment.unit_id == unit_id_of(user), m.Matter.status.in_(OPEN_MATTER_STATUSES))
-             .order_by(m.Matter.deadline, m.Matter.id))
-    return list(db.session.execute(scoped(scoped(query, m.MatterAssignment, user), m.Matter, user)).all())
+def _unit_parts(user):
+    """The unit's own parts of open matters not yet replied (the inbox), as a query over Matter."""
+    return (select(m.Matter).join(m.MatterAssignment, m.MatterAssignment.matter_id == m.Matter.id)
+            .where(m.MatterAssignment.unit_id == unit_id_of(user), m.MatterAssignment.status != "replied",
+                   m.Matter.status.in_(OPEN_MATTER_STATUSES)))
 
 
-def unit_inbox(user, on: dt.date | None = None) -> dict[str, list]:
-    on = on or today()
-    end = week_end(on)
-    out = {"pending": [], "in_progress": [], "due_week": [], "overdue": []}
-    for part, matter in unit_parts(user):
-        if part.status == "replied":
-            continue
-        (out["pending"] if part.status == "pending" else out["in_progress"]).append(matter)
-        alert = alert_for(matter.deadline, False, on)
-        if alert in ("overdue", "escalated"):
-            out["overdue"].append(matter)
-        elif matter.deadline is not None and on <= matter.deadline <= end:
-            out["due_week"].append(matter)
-    return out
+def _scoped_parts(query, user):
+    return scoped(scoped(query, m.MatterAssignment, user), m.Matter, user)
+
+
+def unit_inbox(user, on: dt.date | None = None) -> dict:
+    """Counts of the unit's open parts by state and alert, and the first few of each list."""
+    ctx, bounds = _context(on)
+    end = week_end(ctx.today)
+    overdue = bounds.at_least(m.Matter.deadline, "overdue")
+    due_week = and_(~overdue, m.Matter.deadline >= ctx.today, m.Matter.deadline <= end)
+    pending = m.MatterAssignment.status == "pending"
+    counts = (select(func.count(), func.sum(case((pending, 1), else_=0)), func.sum(case((overdue, 1), else_=0)),
+                     func.sum(case((due_week, 1), else_=0)))
+              .select_from(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
+              .where(m.MatterAssignment.unit_id == unit_id_of(user), m.MatterAssignment.status != "replied",
+                     m.Matter.status.in_(OPEN_MATTER_STATUSES)))
+    total, n_pending, n_overdue, n_week = db.session.execute(_scoped_parts(counts, user)).one()
+    order = (m.Matter.deadline, m.Matter.id)
+
+    def first(condition):
+        query = _scoped_parts(_unit_parts(user).where(condition).order_by(*order), user)
+        return list(db.session.execute(query.options(lazyload("*")).limit(LIST_LIMIT)).scalars())
+
+    return {"counts": {"pending": int(n_pending or 0), "in_progress": int(total or 0) - int(n_pending or 0),
+                       "due_week": int(n_week or 0), "overdue": int(n_overdue or 0)},
+            "pending": first(pending), "due_week": first(due_week), "overdue": first(overdue)}
 
 
 # --- meetings, cases, bulletins, minutes, evaluations -------------------------------------------------
 
-def upcoming_meetings(user) -> list[m.Meeting]:
-    query = (select(m.Meeting).where(m.Meeting.status == "scheduled", m.Meeting.start_at >= dt.datetime.now())
-             .order_by(m.Meeting.start_at))
-    return list(db.session.execute(scoped(query, m.Meeting, user)).scalars())
+def _upcoming_where():
+    return (m.Meeting.status == "scheduled", m.Meeting.start_at >= dt.datetime.now())
 
 
-def high_risk_cases_without_plan(user) -> list[m.Case]:
+def upcoming_meetings(user, limit: int = LIST_LIMIT) -> list[m.Meeting]:
+    query = select(m.Meeting).where(*_upcoming_where()).order_by(m.Meeting.start_at, m.Meeting.id)
+    return list(db.session.execute(scoped(query, m.Meeting, user).options(lazyload("*")).limit(limit)).scalars())
+
+
+def _risky_where():
     """Cases whose latest assessment is 高 or 重大 and that have no approved or in-effect plan."""
     latest = (select(m.Assessment.level).where(m.Assessment.case_id == m.Case.id)
               .order_by(m.Assessment.assessed_on.desc(), m.Assessment.id.desc()).limit(1).scalar_subquery())
     has_plan = (select(m.DisposalPlan.id).where(m.DisposalPlan.case_id == m.Case.id,
                                                 m.DisposalPlan.status.in_(PLAN_DONE_STATUSES)).exists())
-    query = select(m.Case).where(latest.in_(HIGH_RISK_LEVELS), ~has_plan).order_by(m.Case.id.desc())
-    return list(db.session.execute(scoped(query, m.Case, user)).scalars())
+    # the first condition only narrows the cases to probe (a latest level in HIGH implies one)
+    ever_high = m.Case.id.in_(select(m.Assessment.case_id).where(m.Assessment.level.in_(HIGH_RISK_LEVELS)))
+    return ever_high, latest.in_(HIGH_RISK_LEVELS), ~has_plan
+
+
+def high_risk_cases_without_plan(user, limit: int = LIST_LIMIT) -> list[m.Case]:
+    query = select(m.Case).where(*_risky_where()).order_by(m.Case.id.desc())
+    return list(db.session.execute(scoped(query, m.Case, user).options(lazyload("*")).limit(limit)).scalars())
 
 
 def last_quarter(on: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -152,53 +212,83 @@ def last_quarter(on: dt.date) -> tuple[dt.date, dt.date, str]:
     return start, end, f"{year}年第{q + 1}季度"
 
 
-def bulletins_due(user, on: dt.date | None = None) -> list[str]:
-    """Periodic bulletins that should exist by now and do not: the last quarter's."""
-    on = on or today()
-    start, end, label = last_quarter(on)
-    query = select(func.count()).select_from(m.Bulletin).where(
-        m.Bulletin.kind == "quarter", m.Bulletin.status == "issued",
-        m.Bulletin.period_start <= end, m.Bulletin.period_end >= start)
-    if db.session.execute(scoped(query, m.Bulletin, user)).scalar_one():
-        return []
-    return [f"{label}工作通报尚未印发"]
+def _bulletin_where(on: dt.date):
+    start, end, _label = last_quarter(on)
+    return (m.Bulletin.kind == "quarter", m.Bulletin.status == "issued",
+            m.Bulletin.period_start <= end, m.Bulletin.period_end >= start)
 
 
-def minutes_waiting(user) -> list[m.Minutes]:
-    query = select(m.Minutes).where(m.Minutes.status == "draft").order_by(m.Minutes.id.desc())
-    return list(db.session.execute(scoped(query, m.Minutes, user)).scalars())
+def _minutes_where():
+    return (m.Minutes.status == "draft",)
 
 
-def evaluations_waiting(user) -> list[m.Evaluation]:
-    query = select(m.Evaluation).where(m.Evaluation.status.in_(("draft", "approved"))).order_by(m.Evaluation.year.desc())
-    return list(db.session.execute(scoped(query, m.Evaluation, user)).scalars())
+def _evaluations_where():
+    return (m.Evaluation.status.in_(("draft", "approved")),)
+
+
+def minutes_waiting(user, limit: int = LIST_LIMIT) -> list[m.Minutes]:
+    query = select(m.Minutes).where(*_minutes_where()).order_by(m.Minutes.id.desc())
+    return list(db.session.execute(scoped(query, m.Minutes, user).options(lazyload("*")).limit(limit)).scalars())
+
+
+def evaluations_waiting(user, limit: int = LIST_LIMIT) -> list[m.Evaluation]:
+    query = select(m.Evaluation).where(*_evaluations_where()).order_by(m.Evaluation.year.desc())
+    return list(db.session.execute(scoped(query, m.Evaluation, user).options(lazyload("*")).limit(limit)).scalars())
 
 
 # --- the home pages ---------------------------------------------------------------------------------
 
-def overview(user, home: Home, on: dt.date | None = None) -> None:
-    alerts = matters_by_alert(user, on)
-    open_list = [x for items in alerts.values() for x in items]
-    overdue = alerts["overdue"] + alerts["escalated"]
-    meetings = upcoming_meetings(user)
-    risky = high_risk_cases_without_plan(user)
+def overview(user, home: Home, on: dt.date | None = None, convener: bool = False) -> None:
+    ctx, bounds = _context(on)
+    is_open = m.Matter.status.in_(OPEN_MATTER_STATUSES)
+    deadline = m.Matter.deadline
+    extra = {}
+    if convener:
+        extra = {"minutes_waiting": _count(m.Minutes, *_minutes_where(), user=user),
+                 "evaluations_waiting": _count(m.Evaluation, *_evaluations_where(), user=user)}
+    # the matter numbers in one pass over open and replied matters (index on status, deadline)
+    overdue = bounds.at_least(deadline, "overdue")
+
+    def share(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    matters = scoped(select(share(is_open).label("open"), share(is_open, overdue).label("overdue"),
+                            share(is_open, bounds.at_least(deadline, "escalated")).label("escalated"),
+                            share(is_open, bounds.at_least(deadline, "near"), ~overdue).label("near"),
+                            share(m.Matter.status == "replied").label("replied"))
+                     .where(m.Matter.status.in_(OPEN_MATTER_STATUSES + ("replied",))), m.Matter, user).subquery()
+    n = _counts(
+        matters,
+        meetings=_count(m.Meeting, *_upcoming_where(), user=user),
+        risky=_count(m.Case, *_risky_where(), user=user),
+        major=_count(m.Case, m.Case.is_major_sensitive.is_(True), user=user),
+        bulletins=_count(m.Bulletin, *_bulletin_where(ctx.today), user=user),
+        **extra)
     home.cards += [
-        Card("open_matters", "办理中的协调事项", len(open_list), "MatterView.list", "primary"),
-        Card("overdue_matters", "逾期未办结", len(overdue), "MatterView.list", "danger"),
-        Card("escalated_matters", "严重逾期（升级督办）", len(alerts["escalated"]), "MatterView.list", "danger"),
-        Card("near_matters", "临期", len(alerts["near"]), "MatterView.list", "warning"),
-        Card("replied_matters", "已函复待办结", _count(m.Matter, m.Matter.status == "replied", user=user),
-             "MatterView.list", "info", {"_flt_0_status": "replied"}),
-        Card("upcoming_meetings", "待召开会议", len(meetings), "MeetingView.list", "info", {"_flt_0_status": "scheduled"}),
-        Card("risky_cases", "高风险案件无处置方案", len(risky), "CaseView.list", "warning"),
-        Card("major_cases", "重大敏感案件", _count(m.Case, m.Case.is_major_sensitive.is_(True), user=user),
-             "CaseView.list", "default", {"_flt_0_is_major_sensitive": "y"}),
+        Card("open_matters", "办理中的协调事项", n["open"], "MatterView.list", "primary"),
+        Card("overdue_matters", "逾期未办结", n["overdue"], "MatterView.list", "danger"),
+        Card("escalated_matters", "严重逾期（升级督办）", n["escalated"], "MatterView.list", "danger"),
+        Card("near_matters", "临期", n["near"], "MatterView.list", "warning"),
+        Card("replied_matters", "已函复待办结", n["replied"], "MatterView.list", "info", {"_flt_0_status": "replied"}),
+        Card("upcoming_meetings", "待召开会议", n["meetings"], "MeetingView.list", "info", {"_flt_0_status": "scheduled"}),
+        Card("risky_cases", "高风险案件无处置方案", n["risky"], "CaseView.list", "warning"),
+        Card("major_cases", "重大敏感案件", n["major"], "CaseView.list", "default", {"_flt_0_is_major_sensitive": "y"}),
     ]
-    home.lists["overdue"] = sorted(overdue, key=lambda x: (x.deadline or dt.date.max, x.id))[:LIST_LIMIT]
-    home.lists["meetings"] = meetings[:LIST_LIMIT]
-    home.lists["risky_cases"] = risky[:LIST_LIMIT]
-    home.chart = unit_bars(user, on)
-    home.notices += bulletins_due(user, on)
+    home.lists["overdue"] = _matters(select(m.Matter).where(is_open, bounds.at_least(deadline, "overdue"))
+                                     .order_by(deadline, m.Matter.id), user)
+    home.lists["meetings"] = upcoming_meetings(user)
+    home.lists["risky_cases"] = high_risk_cases_without_plan(user)
+    home.chart = unit_bars(user, bounds)
+    if not n["bulletins"]:
+        home.notices.append(f"{last_quarter(ctx.today)[2]}工作通报尚未印发")
+    if convener:
+        home.cards += [
+            Card("minutes_waiting", "纪要待签发", n["minutes_waiting"], "MinutesView.list", "warning",
+                 {"_flt_0_status": "draft"}),
+            Card("evaluations_waiting", "评价通报待审定/印发", n["evaluations_waiting"], "EvaluationView.list", "warning"),
+        ]
+        home.lists["minutes"] = minutes_waiting(user)
+        home.lists["evaluations"] = evaluations_waiting(user)
 
 
 def home_data(user, on: dt.date | None = None) -> Home:
@@ -206,26 +296,18 @@ def home_data(user, on: dt.date | None = None) -> Home:
     home = Home(kind=kind)
     if kind == "unit":
         inbox = unit_inbox(user, on)
+        meetings = _counts(n=_count(m.Meeting, *_upcoming_where(), user=user))["n"]
         home.cards += [
-            Card("pending", "待签收", len(inbox["pending"]), "MatterView.list", "warning"),
-            Card("in_progress", "办理中（已签收未函复）", len(inbox["in_progress"]), "MatterView.list", "primary"),
-            Card("due_week", "本周到期", len(inbox["due_week"]), "MatterView.list", "warning"),
-            Card("overdue", "已逾期", len(inbox["overdue"]), "MatterView.list", "danger"),
-            Card("upcoming_meetings", "待参加会议", len(upcoming_meetings(user)), "MeetingView.list", "info"),
+            Card("pending", "待签收", inbox["counts"]["pending"], "MatterView.list", "warning"),
+            Card("in_progress", "办理中（已签收未函复）", inbox["counts"]["in_progress"], "MatterView.list", "primary"),
+            Card("due_week", "本周到期", inbox["counts"]["due_week"], "MatterView.list", "warning"),
+            Card("overdue", "已逾期", inbox["counts"]["overdue"], "MatterView.list", "danger"),
+            Card("upcoming_meetings", "待参加会议", meetings, "MeetingView.list", "info"),
         ]
         home.lists["due_week"] = inbox["due_week"]
-        home.lists["overdue"] = inbox["overdue"][:LIST_LIMIT]
-        home.lists["pending"] = inbox["pending"][:LIST_LIMIT]
-        home.lists["meetings"] = upcoming_meetings(user)[:LIST_LIMIT]
+        home.lists["overdue"] = inbox["overdue"]
+        home.lists["pending"] = inbox["pending"]
+        home.lists["meetings"] = upcoming_meetings(user)
         return home
-    overview(user, home, on)
-    if kind == "convener":
-        minutes = minutes_waiting(user)
-        evaluations = evaluations_waiting(user)
-        home.cards += [
-            Card("minutes_waiting", "纪要待签发", len(minutes), "MinutesView.list", "warning", {"_flt_0_status": "draft"}),
-            Card("evaluations_waiting", "评价通报待审定/印发", len(evaluations), "EvaluationView.list", "warning"),
-        ]
-        home.lists["minutes"] = minutes[:LIST_LIMIT]
-        home.lists["evaluations"] = evaluations[:LIST_LIMIT]
+    overview(user, home, on, convener=kind == "convener")
     return home

@@ -1,8 +1,10 @@
 """重大敏感案件台账: the ledger rows, their Excel export and the ledger PDF.
 
-Two queries whatever the number of cases (no N+1): the cases with their latest progress entry
-(a correlated subquery) and open-matter counts, then the deadlines of their open matters, whose
-overdue state is computed with the working-day calendar (as everywhere else). Both go through the
+A fixed number of queries whatever the number of cases (no N+1; long id lists go in chunks of 5000):
+the cases' sort columns with the id of their latest progress entry (a correlated subquery) and
+open-matter counts, the progress entries by id, the deadlines of their open matters (whose overdue
+state is computed with the working-day calendar, as everywhere else), and the `Case` records of the
+rows shown (`attach_cases`). Both go through the
 user's row-level scope: a member unit sees its cases, and only the matters it may see.
 """
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
 
 from app import models as m
 from app.models.cases import RISK_LEVELS, STAGE_LABELS
@@ -58,15 +59,20 @@ class LedgerFilters:
         )
 
 
+SORT_COLUMNS = ("case_number", "enterprise_name", "stage", "risk_level")
+
+
 @dataclass
 class LedgerRow:
-    case: m.Case
+    case: Optional[m.Case]       # None until `attach_cases` (a page loads only the cases it shows)
     open_matters: int = 0
     overdue_matters: int = 0
     last_progress_date: Optional[dt.date] = None
     last_progress: str = ""
     last_progress_unit: str = ""
     overdue_titles: list[str] = field(default_factory=list)
+    case_id: int = 0
+    sort_values: dict = field(default_factory=dict)
 
     @property
     def open_label(self) -> str:
@@ -89,8 +95,12 @@ class LedgerRow:
                 "last_progress": self.last_progress, "last_progress_unit": self.last_progress_unit}
 
 
-def ledger_rows(session, user=None, filters: LedgerFilters | None = None) -> list[LedgerRow]:
-    """The ledger for `user` (default: the current user), filtered and sorted."""
+def ledger_rows(session, user=None, filters: LedgerFilters | None = None, load_cases: bool = True) -> list[LedgerRow]:
+    """The ledger for `user` (default: the current user), filtered and sorted.
+
+    Filtering and sorting need only a few columns of each case; the whole `Case` records are loaded
+    afterwards (`attach_cases`) — for every row by default, or, with ``load_cases=False``, by the
+    caller for the page it shows (a page of 50 out of thousands, issue 8)."""
     from app.services import settings
     from app.services.calendar import today, work_calendar
     from app.services.workdays import deadline_alert
@@ -112,12 +122,12 @@ def ledger_rows(session, user=None, filters: LedgerFilters | None = None) -> lis
         open_count = open_count.where(matter_scope)
     open_count = open_count.correlate(m.Case).scalar_subquery()
 
-    progress = aliased(m.CaseProgress)
-    unit = aliased(m.Unit)
-    query = (select(m.Case, open_count.label("open_matters"), progress.entry_date, progress.content, unit.name)
-             .select_from(m.Case)
-             .outerjoin(progress, progress.id == latest_progress)
-             .outerjoin(unit, unit.id == progress.unit_id))
+    # The latest progress entry's id is a correlated subquery in the SELECT list (one index probe per
+    # case); the entries themselves are read by id afterwards. Joining ON that subquery instead made
+    # PostgreSQL evaluate it for every (case, entry) pair: over a minute at 20000 cases (issue 8).
+    sort_columns = [getattr(m.Case, c) for c in SORT_COLUMNS]
+    query = (select(m.Case.id, *sort_columns, open_count.label("open_matters"), latest_progress.label("progress_id"))
+             .select_from(m.Case))
     if case_scope is not None:
         query = query.where(case_scope)
     if filters.major_only:
@@ -134,39 +144,70 @@ def ledger_rows(session, user=None, filters: LedgerFilters | None = None) -> lis
         query = query.where(m.Case.risk_level == filters.risk_level)
 
     rows: list[LedgerRow] = []
-    for case, n_open, p_date, p_content, p_unit in session.execute(query).unique():
-        rows.append(LedgerRow(case=case, open_matters=n_open or 0, last_progress_date=p_date,
-                              last_progress=p_content or "", last_progress_unit=p_unit or ""))
+    n_sort = len(SORT_COLUMNS)
+    progress_of: dict[int, LedgerRow] = {}
+    for case_id, *values in session.execute(query):
+        keys, (n_open, progress_id) = values[:n_sort], values[n_sort:]
+        row = LedgerRow(case=None, case_id=case_id, sort_values=dict(zip(SORT_COLUMNS, keys)), open_matters=n_open or 0)
+        rows.append(row)
+        if progress_id is not None:
+            progress_of[progress_id] = row
+    ids = list(progress_of)
+    for start in range(0, len(ids), 5000):
+        entries = (select(m.CaseProgress.id, m.CaseProgress.entry_date, m.CaseProgress.content, m.Unit.name)
+                   .outerjoin(m.Unit, m.Unit.id == m.CaseProgress.unit_id)
+                   .where(m.CaseProgress.id.in_(ids[start:start + 5000])))
+        for progress_id, p_date, p_content, p_unit in session.execute(entries):
+            row = progress_of[progress_id]
+            row.last_progress_date, row.last_progress, row.last_progress_unit = p_date, p_content or "", p_unit or ""
     if rows:
-        by_id = {row.case.id: row for row in rows}
-        deadlines = select(m.Matter.case_id, m.Matter.deadline, m.Matter.title).where(
-            m.Matter.case_id.in_(list(by_id)), m.Matter.status.in_(OPEN_MATTER_STATUSES),
-            m.Matter.deadline.is_not(None))
-        if matter_scope is not None:
-            deadlines = deadlines.where(matter_scope)
+        by_id = {row.case_id: row for row in rows}
         calendar, on = work_calendar(), today()
         near, escalate = settings.get_int("near_deadline_workdays"), max(1, settings.get_int("escalate_workdays"))
-        for case_id, deadline, title in session.execute(deadlines):
+        case_ids = list(by_id)
+        found = []
+        for start in range(0, len(case_ids), 5000):
+            deadlines = select(m.Matter.case_id, m.Matter.deadline, m.Matter.title).where(
+                m.Matter.case_id.in_(case_ids[start:start + 5000]), m.Matter.status.in_(OPEN_MATTER_STATUSES),
+                m.Matter.deadline.is_not(None))
+            if matter_scope is not None:
+                deadlines = deadlines.where(matter_scope)
+            found.extend(session.execute(deadlines))
+        for case_id, deadline, title in found:
             if deadline_alert(deadline, on, calendar, near, escalate, False) in ("overdue", "escalated"):
                 by_id[case_id].overdue_matters += 1
                 by_id[case_id].overdue_titles.append(title)
     if filters.overdue_only:
         rows = [row for row in rows if row.overdue_matters]
-    rows.sort(key=lambda row: row.case.id, reverse=True)
+    rows.sort(key=lambda row: row.case_id, reverse=True)
     rows.sort(key=_sort_key(filters.sort), reverse=filters.desc)
+    if load_cases:
+        attach_cases(session, rows)
+    return rows
+
+
+def attach_cases(session, rows: list[LedgerRow], chunk: int = 2000) -> list[LedgerRow]:
+    """Load the `Case` records of `rows` (already in the user's scope: they came from the ledger query)."""
+    ids = [row.case_id for row in rows if row.case is None]
+    cases = {}
+    for start in range(0, len(ids), chunk):
+        cases.update({c.id: c for c in session.query(m.Case).filter(m.Case.id.in_(ids[start:start + chunk]))})
+    for row in rows:
+        if row.case is None:
+            row.case = cases.get(row.case_id)
     return rows
 
 
 def _sort_key(sort: str):
     if sort == "risk_level":
-        return lambda r: RISK_RANK.get(r.case.risk_level or "", 0)
+        return lambda r: RISK_RANK.get(r.sort_values.get("risk_level") or "", 0)
     if sort == "stage":
-        return lambda r: STAGE_RANK.get(r.case.stage, 99)
+        return lambda r: STAGE_RANK.get(r.sort_values.get("stage"), 99)
     if sort in ("open_matters", "overdue_matters"):
         return lambda r: getattr(r, sort)
     if sort == "last_progress_date":
         return lambda r: r.last_progress_date or dt.date.min
-    return lambda r: getattr(r.case, sort) or ""
+    return lambda r: r.sort_values.get(sort) or ""
 
 
 # --- exports ---------------------------------------------------------------------------------

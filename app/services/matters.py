@@ -20,13 +20,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from app import models as m
 from app.models.base import now
 from app.models.supervision import OPEN_MATTER_STATUSES
 from app.security.scope import role_names, scoped
 from app.services import calendar, settings
+from app.services.alert_sql import alert_bounds
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
 from app.services.numbering import next_sequence
@@ -483,79 +485,182 @@ def alert_of(matter: m.Matter) -> str:
 SEVERITY = {level: index for index, level in enumerate(ALERT_LEVELS)}
 
 
-def escalated_matters(session, user, on: Optional[dt.date] = None) -> list[m.Matter]:
+def escalated_matters(session, user, on: Optional[dt.date] = None, limit: Optional[int] = None) -> list[m.Matter]:
     """Open matters N working days past the deadline (setting escalate_workdays): listed for the
     next bulletin / joint meeting (通报、转相关职能部门). Scoped to what `user` may see."""
-    ctx = AlertContext(on)
+    bounds = alert_bounds(AlertContext(on))
     query = scoped(session.query(m.Matter).filter(m.Matter.status.in_(OPEN_MATTER_STATUSES),
-                                                  m.Matter.deadline < ctx.today), m.Matter, user)
-    return [matter for matter in query.order_by(m.Matter.deadline, m.Matter.id) if ctx.of_matter(matter) == "escalated"]
+                                                  bounds.at_least(m.Matter.deadline, "escalated")), m.Matter, user)
+    query = query.options(lazyload(m.Matter.assignments), lazyload(m.Matter.category)).order_by(m.Matter.deadline, m.Matter.id)
+    return query.limit(limit).all() if limit else query.all()
 
 
-def unit_inbox(session, user, on: Optional[dt.date] = None) -> list[tuple[m.MatterAssignment, str]]:
-    """本单位待办: the unit's parts not yet replied, most urgent first, with their alert."""
+def count_escalated(session, user, on: Optional[dt.date] = None) -> int:
+    bounds = alert_bounds(AlertContext(on))
+    query = session.query(func.count(m.Matter.id)).filter(m.Matter.status.in_(OPEN_MATTER_STATUSES),
+                                                          bounds.at_least(m.Matter.deadline, "escalated"))
+    return scoped(query, m.Matter, user).scalar()
+
+
+def _nulls_last(column):
+    return case((column.is_(None), 1), else_=0)
+
+
+def _inbox_query(session, user, unit_id: int):
+    return scoped(session.query(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
+                  .filter(m.MatterAssignment.unit_id == unit_id, m.MatterAssignment.status != "replied",
+                          m.Matter.status.in_(ACTIVE_STATUSES)), m.Matter, user)
+
+
+def unit_inbox(session, user, on: Optional[dt.date] = None, limit: Optional[int] = None,
+               offset: int = 0) -> list[tuple[m.MatterAssignment, str]]:
+    """本单位待办: the unit's parts not yet replied, most urgent first, with their alert.
+
+    Sorted in SQL (alert tier from `alert_bounds`, then 待签收 first, deadline, matter), so a page
+    of `limit` rows reads only those rows."""
     unit_id = getattr(user, "unit_id", None)
     if unit_id is None:
         return []
     ctx = AlertContext(on)
-    query = scoped(session.query(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-                   .filter(m.MatterAssignment.unit_id == unit_id, m.MatterAssignment.status != "replied",
-                           m.Matter.status.in_(ACTIVE_STATUSES)), m.Matter, user)
-    rows = [(part, ctx.of_part(part)) for part in query]
-    far = dt.date.max
-    rows.sort(key=lambda row: (-SEVERITY[row[1]], row[0].status != "pending", row[0].matter.deadline or far,
-                               row[0].matter_id))
-    return rows
+    severity = alert_bounds(ctx).severity(m.Matter.deadline)
+    query = (_inbox_query(session, user, unit_id)
+             .options(contains_eager(m.MatterAssignment.matter).lazyload(m.Matter.assignments),
+                      contains_eager(m.MatterAssignment.matter).lazyload(m.Matter.category))
+             .order_by(severity.desc(), case((m.MatterAssignment.status == "pending", 0), else_=1),
+                       _nulls_last(m.Matter.deadline), m.Matter.deadline, m.MatterAssignment.matter_id))
+    if limit:
+        query = query.limit(limit).offset(offset)
+    return [(part, ctx.of_part(part)) for part in query]
+
+
+def count_unit_inbox(session, user) -> int:
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id is None:
+        return 0
+    return _inbox_query(session, user, unit_id).with_entities(func.count(m.MatterAssignment.id)).scalar()
 
 
 BOARD_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
 
 
 def board(session, user, *, unit_id: Optional[int] = None, status: Optional[str] = None,
-          alert: Optional[str] = None, on: Optional[dt.date] = None) -> dict:
-    """督办台: open matters (and replies waiting to be closed) with alerts, and per-unit counts."""
+          alert: Optional[str] = None, on: Optional[dt.date] = None, limit: Optional[int] = None,
+          offset: int = 0) -> dict:
+    """督办台: open matters (and replies waiting to be closed) with alerts, and per-unit counts.
+
+    Filtered, sorted (alert tier, deadline) and paged in SQL; `total` is the number of rows
+    matching the filters. The per-unit counts are aggregates (see `unit_counts`)."""
     ctx = AlertContext(on)
+    bounds = alert_bounds(ctx)
+    severity = case((m.Matter.status.in_(OPEN_MATTER_STATUSES), bounds.severity(m.Matter.deadline)), else_=0)
     query = scoped(session.query(m.Matter).filter(m.Matter.status.in_(BOARD_STATUSES)), m.Matter, user)
     if status in BOARD_STATUSES:
         query = query.filter(m.Matter.status == status)
     if unit_id:
         query = query.filter(m.Matter.assignments.any(m.MatterAssignment.unit_id == unit_id))
-    rows = [(matter, ctx.of_matter(matter)) for matter in query.order_by(m.Matter.deadline, m.Matter.id)]
     if alert in ALERT_LEVELS:
-        rows = [row for row in rows if row[1] == alert]
-    far = dt.date.max
-    rows.sort(key=lambda row: (-SEVERITY[row[1]], row[0].deadline or far, row[0].id))
-    return {"rows": rows, "units": unit_counts(session, user, ctx), "today": ctx.today}
+        query = query.filter(severity == SEVERITY[alert])
+    escalated = scoped(select(func.count(m.Matter.id)).where(
+        m.Matter.status.in_(OPEN_MATTER_STATUSES), bounds.at_least(m.Matter.deadline, "escalated")), m.Matter, user)
+    total, escalated_total = query.with_entities(func.count(m.Matter.id), escalated.scalar_subquery()).one()
+    query = query.options(lazyload(m.Matter.category), lazyload(m.Matter.case),
+                          joinedload(m.Matter.assignments)).order_by(
+        severity.desc(), _nulls_last(m.Matter.deadline), m.Matter.deadline, m.Matter.id)
+    if limit:
+        query = query.limit(limit).offset(offset)
+    rows = [(matter, ctx.of_matter(matter)) for matter in query]
+    return {"rows": rows, "total": total, "escalated_total": escalated_total or 0,
+            "units": unit_counts(session, user, ctx), "today": ctx.today}
+
+
+def _date_of(column):
+    """The calendar day of a timestamp column, comparable with a DATE on both backends."""
+    from app.extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        return func.date(column)
+    return cast(column, Date)
+
+
+def _days_after(column, days: int):
+    from app.extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        return func.date(column, f"+{int(days)} days")
+    return column + int(days)
+
+
+LATE_WINDOW_DAYS = 31  # a deadline on a holiday moves to the next working day: never this far
+
+
+_REPLY_STATS: dict = {}      # (today, …) → (loaded at, stats): the all-time reply record, whole-county scope
+REPLY_STATS_TTL = 60.0       # seconds; "按期函复" on the 督办台 may be this old
+
+
+def _reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
+    """Per unit, over every sent matter: parts replied, and replied on time (the reply day not after
+    the effective deadline — a deadline on a holiday moves to the next working day). A scan of all
+    parts ever sent, so for the whole-county scope it is kept per process for a minute."""
+    import time
+
+    from flask import current_app
+
+    from app.security.scope import scope_clause
+
+    key = (ctx.today, ctx.calendar.holidays, ctx.calendar.extra_workdays)
+    cacheable = scope_clause(m.Matter, user) is None and not current_app.testing
+    if cacheable:
+        hit = _REPLY_STATS.get("all")
+        if hit and hit[0] == key and time.monotonic() - hit[1] < REPLY_STATS_TTL:
+            return hit[2]
+    part, matter = m.MatterAssignment, m.Matter
+    reply_day = _date_of(part.replied_at)
+    on_deadline = or_(matter.deadline.is_(None), and_(part.replied_at.is_not(None), reply_day <= matter.deadline))
+    base = scoped(session.query(part.unit_id).join(matter, matter.id == part.matter_id)
+                  .filter(matter.status.not_in(("draft", "cancelled")), part.status == "replied"), m.Matter, user)
+    # replies after the nominal deadline but within the window come back grouped by (deadline,
+    # reply day) and are checked against the calendar; all others are summed per unit
+    late = and_(part.replied_at.is_not(None), reply_day > matter.deadline,
+                reply_day <= _days_after(matter.deadline, LATE_WINDOW_DAYS))
+    late_deadline = case((late, matter.deadline), else_=None)
+    late_day = case((late, reply_day), else_=None)
+    rows = base.with_entities(part.unit_id, late_deadline, late_day, func.count(),
+                              func.sum(case((on_deadline, 1), else_=0))).group_by(part.unit_id, late_deadline, late_day)
+    stats: dict[int, dict] = {}
+    for uid, deadline, day, n, on_time in rows:
+        row = stats.setdefault(uid, {"replied": 0, "on_time": 0})
+        row["replied"] += int(n)
+        row["on_time"] += int(on_time or 0)
+        if deadline is not None and day is not None:
+            deadline = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline)[:10])
+            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+            if day <= ctx.calendar.effective_deadline(deadline):
+                row["on_time"] += int(n)
+    if cacheable:
+        _REPLY_STATS["all"] = (key, time.monotonic(), stats)
+    return stats
 
 
 def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
-    """Per unit: open parts, overdue open parts, parts replied on time (all sent matters)."""
-    stats: dict[int, dict] = {}
-    query = (select(m.MatterAssignment.unit_id, m.MatterAssignment.status, m.MatterAssignment.replied_at,
-                    m.Matter.deadline, m.Matter.status)
-             .join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-             .where(m.Matter.status.not_in(("draft", "cancelled"))))
-    query = scoped(query, m.Matter, user)
-    for unit_id, part_status, replied_at, deadline, matter_status in session.execute(query):
-        row = stats.setdefault(unit_id, {"open": 0, "overdue": 0, "replied": 0, "on_time": 0})
-        if part_status == "replied":
-            row["replied"] += 1
-            if deadline is None or (replied_at and replied_at.date() <= ctx.calendar.effective_deadline(deadline)):
-                row["on_time"] += 1
-        elif matter_status in OPEN_MATTER_STATUSES:
-            row["open"] += 1
-            if ctx(deadline, False) in ("overdue", "escalated"):
-                row["overdue"] += 1
+    """Per unit: open parts, overdue open parts (now, one aggregate over open matters), parts
+    replied and replied on time (all sent matters, `_reply_stats`)."""
+    bounds = alert_bounds(ctx)
+    part, matter = m.MatterAssignment, m.Matter
+    current = (session.query(part.unit_id).join(matter, matter.id == part.matter_id)
+               .filter(matter.status.in_(OPEN_MATTER_STATUSES), part.status != "replied"))
+    current = scoped(current, m.Matter, user).with_entities(
+        part.unit_id, func.count(), func.sum(case((bounds.at_least(matter.deadline, "overdue"), 1), else_=0))
+    ).group_by(part.unit_id)
+    stats = {uid: {"open": int(n_open or 0), "overdue": int(n_overdue or 0), "replied": 0, "on_time": 0}
+             for uid, n_open, n_overdue in current}
+    for uid, row in _reply_stats(session, user, ctx).items():
+        stats.setdefault(uid, {"open": 0, "overdue": 0, "replied": 0, "on_time": 0}).update(row)
     if not stats:
         return []
-    units = {u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(stats))}
+    units = {u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(list(stats)))}
     result = [{"unit": units[uid], **row} for uid, row in stats.items() if uid in units]
     result.sort(key=lambda r: (-r["overdue"], -r["open"], r["unit"].sort_order, r["unit"].id))
     return result
-
-
-# --------------------------------------------------------------------------- what a user may do
-
 def allowed_actions(matter: m.Matter, user) -> set[str]:
     """The workflow steps the page offers this user (the services check again on submit)."""
     actions: set[str] = set()

@@ -50,7 +50,11 @@ def _load() -> dict:
 
 def all_values() -> dict:
     global _cache
-    if _cache is None or time.monotonic() - _cache.loaded_at > TTL_SECONDS or current_app.testing:
+    if current_app.testing:  # no cache across requests under test; still one read per request
+        from app.services.request_memo import once_per_request
+
+        return once_per_request("settings", _load)
+    if _cache is None or time.monotonic() - _cache.loaded_at > TTL_SECONDS:
         _cache = _Cache(_load(), time.monotonic())
     return _cache.values
 
@@ -68,7 +72,10 @@ def get_int(key: str) -> int:
 
 def invalidate() -> None:
     global _cache
+    from app.services.request_memo import forget
+
     _cache = None
+    forget("settings")
 
 
 def ensure_defaults(session) -> int:

@@ -12,14 +12,16 @@ from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import API_RESULT_RES_KEY
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
+from sqlalchemy import or_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from app.extensions import db
-from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope
+from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scoped
 from app.services.errors import BusinessError, StaleEdit
 from app.services.validation import check_choices, check_lengths
 from app.views.labels import LABELS
@@ -113,6 +115,65 @@ def rollback_on_refusal():
         raise
 
 
+class CountingInterface(SQLAInterface):
+    """FAB's interface, counting a list's rows without the outer joins its columns need: FAB counts
+    over `SELECT matter.*, unit.*, … LEFT OUTER JOIN …` for dotted columns like ``lead_unit.id``;
+    the filters add the joins they need themselves, so the count is the same, and cheap (issue 8)."""
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        return super().query_count(query, filters, select_columns=None)
+
+
+def counting(datamodel):
+    """Give a view's datamodel the cheap count (the interface object is shared by the view class)."""
+    if type(datamodel) is SQLAInterface:
+        datamodel.__class__ = CountingInterface
+    return datamodel
+
+
+def _large_related() -> dict:
+    """Related tables that grow with the cases, and the text columns a clerk searches them by."""
+    from app import models as m
+
+    return {m.Case: ("case_number", "enterprise_name"), m.Meeting: ("title",),
+            m.Minutes: ("number", "title"), m.Matter: ("letter_number", "title")}
+
+
+class FilterRelatedText(BaseFilter):
+    """Search a many-to-one relation by the related record's number or name (an EXISTS on the
+    related row), instead of a drop-down that would list every row of a large table."""
+
+    name = "名称或编号包含"
+    arg_name = "rel_text"
+
+    def apply(self, query, value):
+        value = (value or "").strip()
+        if not value:
+            return query
+        relation = getattr(self.model, self.column_name)
+        target = relation.property.mapper.class_
+        pattern = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = [getattr(target, c) for c in _large_related()[target] if hasattr(target, c)]
+        return query.filter(relation.has(or_(*[c.like(pattern, escape="\\") for c in columns])))
+
+
+def search_choice_field(label, model):
+    """The search form's drop-down of a small related table: one scoped query (FAB's runs a count
+    first), without the related rows' own eager-loaded collections."""
+    from flask_appbuilder.fields import QuerySelectField
+    from flask_appbuilder.fieldwidgets import Select2Widget
+    from sqlalchemy.orm import lazyload
+    from wtforms import validators
+
+    def query():
+        q = scoped(db.session.query(model).options(lazyload("*")), model)
+        order = [c for c in (getattr(model, "sort_order", None), model.id) if c is not None]
+        return q.order_by(*order).all()
+
+    return QuerySelectField(label, query_func=query, get_pk_func=lambda obj: obj.id, allow_blank=True,
+                            widget=Select2Widget(), validators=[validators.Optional()])
+
+
 class ScopedModelView(RecordRules, ModelView):
     """A FAB ModelView limited to the user's row-level scope on every path."""
 
@@ -126,14 +187,32 @@ class ScopedModelView(RecordRules, ModelView):
     scoped_relations = True
 
     def __init__(self, **kwargs):
+        counting(self.datamodel)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         for fieldset in self.show_fieldsets or []:
             columns |= set(fieldset[1].get("fields", []))
         self.formatters_columns = {**{c: display_value for c in columns}, **(self.formatters_columns or {})}
         super().__init__(**kwargs)
 
+    def _large_search_relations(self) -> list[str]:
+        large = _large_related()
+        return [c for c in relation_columns(self.datamodel, self.search_columns)
+                if self.datamodel.is_relation_many_to_one(c) and self.datamodel.get_related_model(c) in large]
+
+    def _init_properties(self):
+        """A relation to a large table stays searchable (links like ``?_flt_0_case=<id>`` and the add
+        form's prefill keep working) but by text, not by a drop-down of every row (issue 8)."""
+        super()._init_properties()
+        large = self._large_search_relations()
+        if large:
+            self._filters = self.datamodel.get_filters(
+                self.search_columns, search_filters={c: [FilterRelatedText(c, self.datamodel)] for c in large})
+            for column in large:  # FAB reads URL filters by index from this list too
+                self._filters._all_filters[column] = list(self._filters.get_search_filters()[column])
+
     def _init_forms(self):
         from app.views.labels import LABELS
+        from wtforms import StringField
 
         from sqlalchemy import Boolean, inspect as sa_inspect
         from wtforms import BooleanField
@@ -151,6 +230,16 @@ class ScopedModelView(RecordRules, ModelView):
                 self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), key: choice_field(label, choices)}
             if key in (self.edit_columns or []):
                 self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), key: choice_field(label, choices)}
+        large = self._large_search_relations()
+        if not self.search_form:
+            fields = {}
+            for column in relation_columns(self.datamodel, self.search_columns):
+                label = self.label_columns.get(column, LABELS.get(column, column))
+                if column in large:
+                    fields[column] = StringField(label)
+                elif self.datamodel.is_relation_many_to_one(column) or self.datamodel.is_relation_many_to_many(column):
+                    fields[column] = search_choice_field(label, self.datamodel.get_related_model(column))
+            self.search_form_extra_fields = {**fields, **(self.search_form_extra_fields or {})}
         if self.scoped_relations:
             self.add_form_query_rel_fields = self._scoped_rel(self.add_form_query_rel_fields, self.add_columns)
             self.edit_form_query_rel_fields = self._scoped_rel(self.edit_form_query_rel_fields, self.edit_columns)
@@ -287,6 +376,7 @@ class ScopedApi(RecordRules, ModelRestApi):
     max_page_size = 100
 
     def __init__(self):
+        counting(self.datamodel)
         columns = set(self.add_columns or []) | set(self.edit_columns or [])
         if not columns:
             datamodel = self.datamodel

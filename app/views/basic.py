@@ -245,16 +245,17 @@ class CaseView(CaseRules, ScopedModelView):
     @has_access
     def ledger(self):
         """重大敏感案件台账: filters and sorting in the query string, the user's scope always."""
-        from app.services.ledger import SORT_KEYS, LedgerFilters, ledger_rows
+        from app.services.ledger import SORT_KEYS, LedgerFilters, attach_cases, ledger_rows
         from app.models.cases import RISK_LEVELS
 
         filters = LedgerFilters.from_args(request.args)
-        rows = ledger_rows(db.session, current_user(), filters)
+        rows = ledger_rows(db.session, current_user(), filters, load_cases=False)
         page, size = max(1, request.args.get("page", 1, type=int) or 1), 50
         pages = max(1, (len(rows) + size - 1) // size)
         page = min(page, pages)
+        shown = attach_cases(db.session, rows[(page - 1) * size: page * size])
         return self.render_template("sharing/ledger.html", title=filters.title, filters=filters,
-                                    rows=rows[(page - 1) * size: page * size], total=len(rows), page=page,
+                                    rows=shown, total=len(rows), page=page,
                                     pages=pages, sort_keys=SORT_KEYS, stages=STAGE_LABELS,
                                     risk_levels=list(RISK_LEVELS) + ["未评估"], args=request.args.to_dict())
 

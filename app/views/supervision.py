@@ -141,6 +141,17 @@ class MatterListWidget(ListWidget):
     template = "supervision/matter_list_widget.html"
 
 
+PAGE_ROWS = 50          # rows per page of the inbox and the 督办台
+ESCALATED_SHOWN = 20    # the 督办台's 严重逾期 panel lists the first ones, with the total
+
+
+def _page(total: int) -> tuple[int, int]:
+    """The requested page (?page=), clamped to the pages that `total` rows fill."""
+    pages = max(1, (total + PAGE_ROWS - 1) // PAGE_ROWS)
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(1, page), pages), pages
+
+
 def _list_alert(deadline, status_label) -> str:
     status = STATUS_BY_LABEL.get(str(status_label), status_label)
     return calendar.alert_for(deadline, status not in OPEN_MATTER_STATUSES)
@@ -371,10 +382,12 @@ class MatterView(MatterRules, ScopedModelView):
     @expose("/inbox")
     @has_access
     def inbox(self):
-        """本单位待办: the unit's open parts, most urgent first."""
-        rows = svc.unit_inbox(db.session, g.user)
-        return self.render_template("supervision/inbox.html", title="本单位待办", rows=rows,
-                                    alert_classes=ALERT_CLASSES, today=calendar.today(),
+        """本单位待办: the unit's open parts, most urgent first, a page at a time."""
+        total = svc.count_unit_inbox(db.session, g.user)
+        page, pages = _page(total)
+        rows = svc.unit_inbox(db.session, g.user, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        return self.render_template("supervision/inbox.html", title="本单位待办", rows=rows, total=total,
+                                    page=page, pages=pages, alert_classes=ALERT_CLASSES, today=calendar.today(),
                                     unit=getattr(g.user, "unit", None))
 
     @expose("/supervise")
@@ -387,14 +400,24 @@ class MatterView(MatterRules, ScopedModelView):
 
         status = request.args.get("status") or None
         alert = request.args.get("alert") or None
-        data = svc.board(db.session, g.user, unit_id=arg_int("unit_id"), status=status, alert=alert)
+        page = max(1, arg_int("page") or 1)
+        data = svc.board(db.session, g.user, unit_id=arg_int("unit_id"), status=status, alert=alert,
+                         limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        clamped, pages = _page(data["total"])
+        if clamped != page:  # past the last page: show the last one
+            page = clamped
+            data = svc.board(db.session, g.user, unit_id=arg_int("unit_id"), status=status, alert=alert,
+                             limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS)
+        args = {k: v for k, v in (("unit_id", arg_int("unit_id")), ("status", status), ("alert", alert)) if v}
         return self.render_template(
             "supervision/board.html", title="督办台", data=data, alert_classes=ALERT_CLASSES,
             units=_units_query().all(), status=status, alert=alert, unit_id=arg_int("unit_id"),
             statuses=[(s, MATTER_STATUS_LABELS[s]) for s in svc.BOARD_STATUSES],
             alerts=[(k, v) for k, v in calendar.ALERT_LABELS.items() if k != "none"],
             can_remind=self.appbuilder.sm.has_access("can_remind", "Matter"),
-            escalated=svc.escalated_matters(db.session, g.user))
+            escalated=svc.escalated_matters(db.session, g.user, limit=ESCALATED_SHOWN),
+            escalated_total=data["escalated_total"], page=page, pages=pages,
+            page_args=args)
 
 
 # --------------------------------------------------------------------------- API

@@ -1,13 +1,13 @@
 """login sessions ended server-side at logout (issue 7: hardening)
 
-Revision ID: 7_sessions
-Revises: 0001_initial
+Revision ID: 0003_login_sessions
+Revises: 0002_performance_indexes
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "7_sessions"
-down_revision = "0001_initial"
+revision = "0003_login_sessions"
+down_revision = "0002_performance_indexes"
 branch_labels = None
 depends_on = None
 

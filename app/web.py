@@ -87,14 +87,16 @@ def register_web_hooks(app: Flask) -> None:
         now = int(time.time())
         if "_user_id" in session:
             from app.extensions import db
-            from app.security.sessions import end_session, session_open
+            from app.security.sessions import end_session, user_of_open_session
 
             started = session.get("_started", now)
             seen = session.get("_seen", now)
             expired = now - started > absolute.total_seconds() or now - seen > idle.total_seconds()
             if expired:
                 end_session(db.session, session.get("_sid"))
-            if expired or not session_open(db.session, session.get("_sid"), session["_user_id"]):
+            user = None if expired else user_of_open_session(db.session, session.get("_sid"), session["_user_id"])
+            g._session_user = user
+            if user is None:
                 session.clear()
                 for name in ("_login_user", "user"):
                     g.pop(name, None)

@@ -87,7 +87,7 @@ def build_test_app(database_url: str, **overrides):
         db.session.rollback()
         # ... and forget who was logged in: with a shared app context, Flask-Login would otherwise
         # reuse the previous request's user (g._login_user) for the next client.
-        for name in ("_login_user", "user"):
+        for name in ("_login_user", "user", "_session_user"):
             g.pop(name, None)
 
     return application

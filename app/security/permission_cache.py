@@ -68,6 +68,11 @@ class PermissionCacheMixin:
         """The signed-in user with roles and groups in one statement (FAB: three per request)."""
         from sqlalchemy.orm import joinedload
 
+        from flask import g
+
+        preloaded = g.get("_session_user")
+        if preloaded is not None and str(preloaded.id) == str(pk):
+            return preloaded  # already loaded with its open-session check (app/web.py)
         model = self.user_model
         return (self.session.query(model).options(joinedload(model.roles), joinedload(model.groups))
                 .filter(model.id == pk).one_or_none())

@@ -28,12 +28,26 @@ def open_session(db_session, user_id: int, max_hours: int) -> str:
     return sid
 
 
-def session_open(db_session, sid: str | None, user_id) -> bool:
+def user_of_open_session(db_session, sid: str | None, user_id):
+    """The signed-in user (with roles and groups) if `sid` names their open login session, else None.
+
+    One statement per request: the session check and FAB's user load are the same query
+    (see PermissionCacheMixin.get_user_by_id, which takes the user found here).
+    """
+    from sqlalchemy.orm import joinedload
+
+    from app.models.org import AppUser
+
     if not sid:
-        return False
-    row = db_session.execute(
-        select(LoginSession.user_id, LoginSession.ended_at).where(LoginSession.sid == sid)).first()
-    return row is not None and row.ended_at is None and str(row.user_id) == str(user_id)
+        return None
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return (db_session.query(AppUser).options(joinedload(AppUser.roles), joinedload(AppUser.groups))
+            .join(LoginSession, LoginSession.user_id == AppUser.id)
+            .filter(LoginSession.sid == sid, LoginSession.ended_at.is_(None), AppUser.id == user_id)
+            .one_or_none())
 
 
 def end_session(db_session, sid: str | None) -> None:

@@ -56,37 +56,6 @@ class ShowExtrasMixin:
         return super().render_template(template, **kwargs)
 
 
-class Rules(RecordRules):
-    """RecordRules that also put a new record into the session before the scope check.
-
-    Works around app/views/base.py ScopedApi.post_headless, which only adds the loaded item to the
-    session inside `ensure_in_scope` — i.e. not for Admin/Office/Convener, whose POSTs answered 201
-    and saved nothing.
-    """
-
-    def check_add(self, item):
-        db.session.add(item)
-
-
-class RollbackOnRefusal:
-    """FAB flashes a refused pre_add/pre_update but leaves the changed object in the session:
-    roll back so nothing later in the request can flush it."""
-
-    def pre_update(self, item):
-        try:
-            super().pre_update(item)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    def pre_add(self, item):
-        try:
-            super().pre_add(item)
-        except Exception:
-            db.session.rollback()
-            raise
-
-
 def page_step(func, *args, success: str, next_url: str, **kwargs):
     """Run a workflow service from a page form: commit and flash on success; flash the refusal."""
     try:

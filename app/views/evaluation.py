@@ -24,7 +24,8 @@ from app.services.research import attachment_file, attachments_of, save_attachme
 from app.views import add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, choice_field,
                             workflow_call)
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, page_step
+from app.views.base import RecordRules
+from app.views.dashboard import ShowExtrasMixin, formatters, page_step
 
 GRADES = {g: g for g in GRADE_CHOICES}
 
@@ -47,7 +48,7 @@ def pdf_response(evaluation: m.Evaluation) -> Response:
 
 # --- evaluation ------------------------------------------------------------------------------------
 
-class EvaluationRules(Rules):
+class EvaluationRules(RecordRules):
     def rules(self, item):
         if not (item.title or "").strip():
             raise BusinessError("请填写标题", 422)
@@ -60,7 +61,7 @@ class EvaluationRules(Rules):
             raise BusinessError("评价通报已印发，不能删除", 409)
 
 
-class EntryRules(Rules):
+class EntryRules(RecordRules):
     """Grades are checked by the service (empty allowed while drafting)."""
 
     def check_update(self, item):
@@ -70,7 +71,7 @@ class EntryRules(Rules):
         raise BusinessError("各单位评价随年度评价通报计算生成，不能单独删除", 409)
 
 
-class EntryView(ShowExtrasMixin, RollbackOnRefusal, EntryRules, ScopedModelView):
+class EntryView(ShowExtrasMixin, EntryRules, ScopedModelView):
     datamodel = SQLAInterface(m.EvaluationEntry)
     class_permission_name = "EvaluationEntry"
     route_base = "/evaluationentry"
@@ -97,7 +98,7 @@ class EntryView(ShowExtrasMixin, RollbackOnRefusal, EntryRules, ScopedModelView)
         return {"metrics": service.entry_metrics(item)}
 
 
-class EvaluationView(ShowExtrasMixin, RollbackOnRefusal, EvaluationRules, ScopedModelView):
+class EvaluationView(ShowExtrasMixin, EvaluationRules, ScopedModelView):
     datamodel = SQLAInterface(m.Evaluation)
     class_permission_name = "Evaluation"
     route_base = "/evaluation"
@@ -253,7 +254,7 @@ class EvaluationApi(EvaluationRules, ScopedApi):
 
 # --- clue reports ----------------------------------------------------------------------------------
 
-class ClueRules(Rules):
+class ClueRules(RecordRules):
     choice_columns = {"status": CLUE_STATUS_LABELS}
 
     def fill_owner(self, item):
@@ -263,7 +264,7 @@ class ClueRules(Rules):
         clue_service.check_clue(item)
 
 
-class ClueView(ShowExtrasMixin, RollbackOnRefusal, ClueRules, ScopedModelView):
+class ClueView(ShowExtrasMixin, ClueRules, ScopedModelView):
     datamodel = SQLAInterface(m.ClueReport)
     class_permission_name = "Clue"
     route_base = "/clue"

@@ -21,7 +21,8 @@ from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, form_date, page_step
+from app.views.base import RecordRules
+from app.views.dashboard import ShowExtrasMixin, formatters, form_date, page_step
 
 
 def _group_or_404(pk):
@@ -31,7 +32,7 @@ def _group_or_404(pk):
         abort(404)
 
 
-class GroupRules(Rules):
+class GroupRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "name")
         if item.case_id is None and item.case is None:
@@ -47,7 +48,7 @@ class GroupRules(Rules):
             raise BusinessError("协调组已有任务，不能删除；工作结束请撤销协调组", 409)
 
 
-class MemberRules(Rules):
+class MemberRules(RecordRules):
     choice_columns = {"role": GROUP_ROLE_LABELS}
 
     def rules(self, item):
@@ -55,7 +56,7 @@ class MemberRules(Rules):
             raise BusinessError("请选择成员单位或填写成员姓名", 422)
 
 
-class LogRules(Rules):
+class LogRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "content")
 
@@ -89,7 +90,7 @@ class LogView(LogRules, ScopedModelView):
     base_order = ("log_date", "desc")
 
 
-class GroupView(ShowExtrasMixin, RollbackOnRefusal, GroupRules, ScopedModelView):
+class GroupView(ShowExtrasMixin, GroupRules, ScopedModelView):
     datamodel = SQLAInterface(m.CoordinationGroup)
     class_permission_name = "Group"
     route_base = "/group"

@@ -173,25 +173,6 @@ def _minutes_filename(minutes) -> str:
     return f"{minutes.number or '纪要草稿'}-{minutes.title}.pdf".replace("/", "-")
 
 
-class RollbackOnRefusal:
-    """FAB's edit page has already copied the form onto the record when a rule refuses: roll the
-    session back at once so the refused change can never be committed by a later flush."""
-
-    def pre_update(self, item):
-        try:
-            super().pre_update(item)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    def pre_add(self, item):
-        try:
-            super().pre_add(item)
-        except Exception:
-            db.session.rollback()
-            raise
-
-
 class ShowItemMixin:
     """Keep the shown record for the show template's workflow buttons."""
 
@@ -202,7 +183,7 @@ class ShowItemMixin:
 
 # ---------------------------------------------------------------- pages
 
-class TopicView(RollbackOnRefusal, MeetingChildRules, ScopedModelView):
+class TopicView(MeetingChildRules, ScopedModelView):
     datamodel = SQLAInterface(m.MeetingTopic)
     route_base = "/meeting_topic"
     class_permission_name = "MeetingTopic"
@@ -215,7 +196,7 @@ class TopicView(RollbackOnRefusal, MeetingChildRules, ScopedModelView):
     base_order = ("sort_order", "asc")
 
 
-class AttendanceView(RollbackOnRefusal, AttendanceRules, ScopedModelView):
+class AttendanceView(AttendanceRules, ScopedModelView):
     datamodel = SQLAInterface(m.Attendance)
     route_base = "/attendance"
     class_permission_name = "Attendance"
@@ -226,7 +207,7 @@ class AttendanceView(RollbackOnRefusal, AttendanceRules, ScopedModelView):
     search_columns = ["meeting", "unit", "status"]
 
 
-class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
+class DecisionView(DecisionRules, ScopedModelView):
     datamodel = SQLAInterface(m.Decision)
     route_base = "/decision"
     class_permission_name = "Decision"
@@ -243,7 +224,7 @@ class DecisionView(RollbackOnRefusal, DecisionRules, ScopedModelView):
     base_order = ("seq", "asc")
 
 
-class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelView):
+class MinutesView(ShowItemMixin, MinutesRules, ScopedModelView):
     datamodel = SQLAInterface(m.Minutes)
     route_base = "/minutes"
     class_permission_name = "Minutes"
@@ -291,7 +272,7 @@ class MinutesView(RollbackOnRefusal, ShowItemMixin, MinutesRules, ScopedModelVie
         return _pdf_response(svc.minutes_pdf(db.session, minutes), _minutes_filename(minutes))
 
 
-class MeetingView(RollbackOnRefusal, ShowItemMixin, MeetingRules, ScopedModelView):
+class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     datamodel = SQLAInterface(m.Meeting)
     route_base = "/meeting"
     class_permission_name = "Meeting"

@@ -21,7 +21,8 @@ from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
-from app.views.dashboard import RollbackOnRefusal, Rules, ShowExtrasMixin, formatters, names, form_date, page_step
+from app.views.base import RecordRules
+from app.views.dashboard import ShowExtrasMixin, formatters, names, form_date, page_step
 
 
 def in_scope_or_404(model, pk):
@@ -31,7 +32,7 @@ def in_scope_or_404(model, pk):
         abort(404)
 
 
-class ResearchRules(Rules):
+class ResearchRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "topic")
         check_date_order(item.start_date, item.end_date, "结束日期不能早于开始日期")
@@ -44,7 +45,7 @@ class ResearchRules(Rules):
             raise BusinessError("已启动的调研不能删除", 409)
 
 
-class ProposalRules(Rules):
+class ProposalRules(RecordRules):
     choice_columns = {"kind": PROPOSAL_KIND_LABELS}
 
     def rules(self, item):
@@ -58,7 +59,7 @@ class ProposalRules(Rules):
             raise BusinessError("只有起草中的提案可以删除", 409)
 
 
-class ResearchView(ShowExtrasMixin, RollbackOnRefusal, ResearchRules, ScopedModelView):
+class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
     datamodel = SQLAInterface(m.ResearchProject)
     class_permission_name = "Research"
     route_base = "/research"
@@ -134,7 +135,7 @@ def upload_research_file(item, upload):
     return service.save_attachment(db.session, "research", item.id, upload, user, unit_id=unit_id_of(user))
 
 
-class ProposalView(ShowExtrasMixin, RollbackOnRefusal, ProposalRules, ScopedModelView):
+class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):
     datamodel = SQLAInterface(m.Proposal)
     class_permission_name = "Proposal"
     route_base = "/proposal"

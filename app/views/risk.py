@@ -21,7 +21,6 @@ from app.services import risk as risk_service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_required_text
 from app.views import add_link, add_view
-from app.views.sharing import SavedOnAdd
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
 
@@ -220,7 +219,7 @@ def _assessment_json(a: m.Assessment) -> dict:
 
 
 # --- disposal plans -----------------------------------------------------------------------------------
-class PlanRules(SavedOnAdd, RecordRules):
+class PlanRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "title")
 
@@ -239,7 +238,7 @@ class PlanRules(SavedOnAdd, RecordRules):
             raise BusinessError("已批准的处置方案不能删除，可结束", 409)
 
 
-class MeasureRules(SavedOnAdd, RecordRules):
+class MeasureRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "content")
         if not (item.responsible_unit_id or item.responsible_unit):

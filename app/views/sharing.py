@@ -43,22 +43,14 @@ def _parse_date(value):
         return None
 
 
-class SavedOnAdd:
-    """ScopedApi.post_headless adds a new record to the session only through ensure_in_scope, which
-    returns early for unrestricted roles (office, convener, admin): add it here so their POST saves."""
-
-    def fill_owner(self, item):
-        db.session.add(item)
-
-
-class PolicyRules(SavedOnAdd, RecordRules):
+class PolicyRules(RecordRules):
     choice_columns = {"kind": POLICY_KIND_LABELS}
 
     def rules(self, item):
         check_required_text(item, "title")
 
 
-class BulletinRules(SavedOnAdd, RecordRules):
+class BulletinRules(RecordRules):
     choice_columns = {"kind": BULLETIN_KIND_LABELS}
 
     def rules(self, item):
@@ -72,7 +64,7 @@ class BulletinRules(SavedOnAdd, RecordRules):
     check_delete = check_update
 
 
-class BulletinSectionRules(SavedOnAdd, RecordRules):
+class BulletinSectionRules(RecordRules):
     def check_add(self, item):
         bulletin = item.bulletin or db.session.get(m.Bulletin, item.bulletin_id)
         if bulletin is not None and bulletin.status != "draft":

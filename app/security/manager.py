@@ -80,9 +80,13 @@ class UnitUserView(UserDBModelView):
 
 
 def _require_unit_for_staff(user) -> None:
-    names = {role.name for role in user.roles or []}
-    if "UnitStaff" in names and user.unit is None:
-        raise ValueError("成员单位联络人必须选择所属单位")
+    from app.extensions import db
+    from app.security.permissions import role_requires_unit
+
+    with db.session.no_autoflush:  # the new user is not in the session yet
+        needs_unit = user.unit is None and any(role_requires_unit(role) for role in user.roles or [])
+    if needs_unit:
+        raise ValueError("所选角色只能查看本单位的记录（如成员单位联络人），必须选择所属单位")
     if not user.roles:
         raise ValueError("请至少选择一个角色")
 

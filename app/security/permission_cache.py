@@ -35,16 +35,19 @@ class PermissionCacheMixin:
             return None
         key = tuple(sorted(set(role_ids)))
         if key not in cache:
-            rows = (self.session.query(Permission.name, ViewMenu.name)
-                    .select_from(PermissionView)
-                    .join(Permission, Permission.id == PermissionView.permission_id)
-                    .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-                    .join(assoc_permissionview_role,
-                          assoc_permissionview_role.c.permission_view_id == PermissionView.id)
-                    .filter(assoc_permissionview_role.c.role_id.in_(key))
-                    .distinct().all())
-            cache[key] = frozenset((perm, view) for perm, view in rows)
+            cache[key] = self.query_role_permission_pairs(key)
         return cache[key]
+
+    def query_role_permission_pairs(self, role_ids) -> frozenset[tuple[str, str]]:
+        rows = (self.session.query(Permission.name, ViewMenu.name)
+                .select_from(PermissionView)
+                .join(Permission, Permission.id == PermissionView.permission_id)
+                .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+                .join(assoc_permissionview_role,
+                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .filter(assoc_permissionview_role.c.role_id.in_(tuple(role_ids)))
+                .distinct().all())
+        return frozenset((perm, view) for perm, view in rows)
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
         pairs = self.role_permission_pairs(role_ids)

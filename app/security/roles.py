@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from app.security.permissions import SCOPE_ALL, SCOPE_PERMISSIONS, SCOPE_RESOURCE, SCOPE_UNIT
+
 READ = r"can_list|can_show"
 BUSINESS = (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|"
             r"Bulletin|BulletinSection|Assessment|DisposalPlan|PlanMeasure|Research|Proposal|Group|"
@@ -21,13 +23,13 @@ SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("Unit
 # role -> (allow rules, deny rules); each rule is (resource regex, permission regex), full match.
 ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "Office": (
-        [(BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
+        [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
          ("Category|Holiday", r"can_add|can_edit")] + SELF,
         [("Matter", r"can_sign|can_reply|can_extend|can_inbox"), ("Case", "can_override"),
          ("Evaluation", r"can_approve|can_issue"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
     ),
     "Convener": (
-        [(BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
+        [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
          ("Evaluation", "can_approve|can_issue|can_pdf"), ("Case", "can_override|can_ledger|can_export"),
          ("Meeting", "can_add|can_edit|can_schedule|can_decline|can_cancel|can_hold|can_followup"), ("DisposalPlan", "can_approve"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme", READ),
@@ -35,7 +37,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [],
     ),
     "UnitStaff": (
-        [(r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|Bulletin|"
+        [(SCOPE_RESOURCE, SCOPE_UNIT), (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|Bulletin|"
           r"BulletinSection|DisposalPlan|PlanMeasure|Research|Proposal|Group|GroupMember|GroupLog|Evaluation|"
           r"EvaluationEntry", READ),
          ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
@@ -45,7 +47,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [],
     ),
     "Viewer": (
-        [(BUSINESS, READ), (r"Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
+        [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, READ), (r"Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Meeting", "can_followup"),
          ("Category|Holiday|RiskScheme", READ), (SHARED, r"can_list|can_show|can_download|can_index|can_home")] + SELF,
         [("Clue", ".*")],
@@ -79,6 +81,8 @@ def sync_roles(appbuilder, reset: bool = False) -> dict[str, int]:
             sm.add_role(role_name)
             created_roles.add(role_name)
     appbuilder.add_permissions(update_perms=True)
+    for permission in SCOPE_PERMISSIONS:  # the data scope is a permission without a view
+        sm.add_permission_view_menu(permission, SCOPE_RESOURCE)
     all_pvs = db.session.query(pv_model).all()
     new_ids = {pv.id for pv in all_pvs} - before
     granted: dict[str, int] = {}

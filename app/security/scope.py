@@ -16,11 +16,25 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from app import models as m
+from app.security.permissions import acts_for_own_unit_only, can, sees_all_units, sees_own_unit
 from app.services.errors import NotFound
 
-PRIVILEGED_ROLES = ("Admin", "Office", "Convener")
-CONFIDENTIAL_FOR_VIEWER = (m.ClueReport, m.AuditLog)
 REFERENCE_MODELS = (m.Unit, m.Category, m.Holiday, m.Setting, m.Policy, m.RiskScheme)
+#: The resource whose read permission (can_list / can_show) a model's rows need: a role without it
+#: sees none of them anywhere — lists, related choices, derived text, counts (e.g. 线索 for observers).
+MODEL_RESOURCES: dict[type, str] = {
+    m.Case: "Case", m.CaseProgress: "CaseProgress",
+    m.Matter: "Matter", m.MatterAssignment: "Matter", m.MatterEvent: "Matter", m.ExtensionRequest: "Matter",
+    m.Reminder: "Matter",
+    m.Meeting: "Meeting", m.MeetingTopic: "MeetingTopic", m.Attendance: "Attendance", m.Minutes: "Minutes",
+    m.MinutesDistribution: "Minutes", m.Decision: "Decision",
+    m.Bulletin: "Bulletin", m.BulletinSection: "BulletinSection", m.BulletinDistribution: "Bulletin",
+    m.Assessment: "Assessment", m.DisposalPlan: "DisposalPlan", m.PlanMeasure: "PlanMeasure",
+    m.ResearchProject: "Research", m.Proposal: "Proposal",
+    m.CoordinationGroup: "Group", m.GroupMember: "GroupMember", m.GroupLog: "GroupLog",
+    m.Evaluation: "Evaluation", m.EvaluationEntry: "EvaluationEntry",
+    m.ClueReport: "Clue", m.AuditLog: "Audit",
+}
 
 
 def current_user():
@@ -40,20 +54,17 @@ def _has_app_g() -> bool:
         return False
 
 
-def role_names(user) -> set[str]:
-    return {role.name for role in getattr(user, "roles", None) or []}
-
-
-def is_unit_staff(user) -> bool:
-    names = role_names(user)
-    return "UnitStaff" in names and not names.intersection(PRIVILEGED_ROLES + ("Viewer",))
-
-
 def unit_id_of(user) -> Optional[int]:
     return getattr(user, "unit_id", None)
 
 
-# --- the clauses for a UnitStaff user of unit `u` --------------------------------------------------
+def may_read(user, model: type) -> bool:
+    """The role-level half of the rule: the user's roles may list or open the model's resource."""
+    resource = MODEL_RESOURCES.get(model)
+    return resource is None or can(user, "can_list", resource) or can(user, "can_show", resource)
+
+
+# --- the clauses for a user whose scope is their own unit `u` --------------------------------------------------
 
 def _assigned_matter_ids(u: int):
     """Matters with a part for unit `u` (index matter_assignment(unit_id, status, matter_id) covers it)."""
@@ -120,7 +131,7 @@ def _evaluation_ids(u: int):
     return select(m.Evaluation.id).where(m.Evaluation.status == "issued")
 
 
-UNIT_STAFF_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
+UNIT_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
     m.Unit: lambda u, user: true(),
     m.Category: lambda u, user: true(),
     m.Holiday: lambda u, user: true(),
@@ -161,25 +172,26 @@ UNIT_STAFF_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
 
 
 def scope_clause(model: type, user=None) -> Optional[ColumnElement]:
-    """The WHERE clause limiting `model` to what `user` may see; None means no restriction."""
+    """The WHERE clause limiting `model` to what `user` may see; None means no restriction.
+
+    Two halves, both from the roles page: the model's resource must be readable (`may_read`), and
+    the rows are those of the user's data scope — every unit's (DataScope.can_all_units) or what
+    concerns the user's own unit (DataScope.can_own_unit, the rules in UNIT_SCOPES).
+    """
     if model is m.Notification:
         return _notification_clause(user)
     if user is None:
         return false()
-    names = role_names(user)
-    if "Admin" in names or "Office" in names:
+    if not may_read(user, model):
+        return false()
+    if sees_all_units(user):
         return None
-    if "Convener" in names:
-        return false() if model is m.AuditLog else None
-    if "Viewer" in names:
-        return false() if model in CONFIDENTIAL_FOR_VIEWER else None
-    if "UnitStaff" in names:
-        rule = UNIT_STAFF_SCOPES.get(model)
-        if rule is None:
-            return false()
-        if unit_id_of(user) is None:  # a liaison not yet attached to a unit sees reference data only
-            return true() if model in REFERENCE_MODELS else false()
-        return rule(unit_id_of(user), user)
+    if model in REFERENCE_MODELS:
+        return true()
+    if sees_own_unit(user):
+        rule = UNIT_SCOPES.get(model)
+        if rule is not None:
+            return rule(unit_id_of(user), user)
     return false()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app import models as m
 from app.models.evaluation import CLUE_STATUS_LABELS
-from app.security.scope import is_unit_staff
+from app.security.permissions import can
 from app.services.errors import BusinessError, PermissionRefused
 
 
@@ -18,7 +18,8 @@ def fill_reporter(item: m.ClueReport, user) -> None:
         item.reporter_unit_id = user.unit_id
     if not item.status:
         item.status = "received"
-    if is_unit_staff(user):
+    if user is not None and not can(user, "edit", "Clue"):
+        # reporters (who may not handle clues) cannot set the handling fields
         item.reporter_unit_id = user.unit_id
         item.status = "received"
         item.referred_to = None
@@ -36,7 +37,7 @@ def check_clue(item: m.ClueReport) -> None:
 
 def check_attach(item: m.ClueReport, user) -> None:
     """Only the reporter (or the office) adds files to a clue, and not once it is closed."""
-    if is_unit_staff(user) and item.created_by_id != getattr(user, "id", None):
+    if user is not None and not can(user, "edit", "Clue") and item.created_by_id != getattr(user, "id", None):
         raise PermissionRefused("只能为本人报告的线索上传附件")
     if item.status == "closed":
         raise BusinessError("线索已办结，不能再上传附件", 409)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload, lazyload
 from app import models as m
 from app.extensions import db
 from app.models.supervision import OPEN_MATTER_STATUSES
-from app.security.scope import role_names, scoped, unit_id_of
+from app.security.permissions import acts_for_own_unit_only, can
+from app.security.scope import scoped, unit_id_of
 from app.services.alert_sql import alert_bounds
 from app.services.calendar import today
 
@@ -67,13 +68,14 @@ def _counts(table=None, **subqueries) -> dict[str, int]:
 
 
 def home_kind(user) -> str:
-    roles = role_names(user)
-    if roles & {"Admin", "Office"}:
+    """Which home page: chosen by what the user's roles may do, so an admin-made role gets the
+    page that fits its permissions (issue 11)."""
+    if acts_for_own_unit_only(user):
+        return "unit" if unit_id_of(user) is not None else "viewer"
+    if can(user, "send", "Matter"):
         return "office"
-    if "Convener" in roles:
+    if can(user, "issue", "Minutes"):
         return "convener"
-    if "UnitStaff" in roles and unit_id_of(user) is not None and not roles & {"Viewer"}:
-        return "unit"
     return "viewer"
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload
 from app import models as m
 from app.models.base import now
 from app.models.supervision import OPEN_MATTER_STATUSES
-from app.security.scope import role_names, scoped
+from app.security.permissions import can, require
+from app.security.scope import scoped
 from app.services import calendar, settings
 from app.services.alert_sql import alert_bounds
 from app.services.errors import BusinessError, PermissionRefused
@@ -41,7 +42,6 @@ EVENT_LABELS = {
 }
 #: statuses in which units still act on their parts (co-units may finish after the lead replied)
 ACTIVE_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
-OFFICE_ROLES = {"Admin", "Office"}
 MAX_REASON = 2000
 
 
@@ -54,13 +54,9 @@ def add_event(session, matter: m.Matter, user, action: str, note: str | None = N
     return event
 
 
-def is_office(user) -> bool:
-    return bool(role_names(user) & OFFICE_ROLES)
-
-
-def require_office(user, what: str) -> None:
-    if not is_office(user):
-        raise PermissionRefused(f"只有联动办公室可以{what}")
+def require_step(user, step: str, what: str) -> None:
+    """A workflow step is allowed by the permission of the same name on Matter (roles page)."""
+    require(user, step, "Matter", what)
 
 
 def part_of(matter: m.Matter, unit_id: Optional[int]) -> Optional[m.MatterAssignment]:
@@ -71,10 +67,11 @@ def lead_part(matter: m.Matter) -> Optional[m.MatterAssignment]:
     return next((a for a in matter.assignments if a.role == "lead"), None)
 
 
-def acting_part(matter: m.Matter, user, what: str) -> m.MatterAssignment:
-    """The user's own unit's part; anyone else (office, other parties' staff) is refused (403)."""
+def acting_part(matter: m.Matter, user, step: str, what: str) -> m.MatterAssignment:
+    """The user's own unit's part, for a step their roles allow; anyone else is refused (403)."""
+    require_step(user, step, what)
     part = part_of(matter, getattr(user, "unit_id", None))
-    if part is None or "UnitStaff" not in role_names(user):
+    if part is None:
         raise PermissionRefused(f"只有承办单位的联络人可以{what}本单位承办的部分")
     return part
 
@@ -199,7 +196,7 @@ def assign_letter_number(session, matter: m.Matter, on: Optional[dt.date] = None
 
 def send_matter(session, matter: m.Matter, user, note: str | None = None) -> m.Matter:
     """函告 by the office: number the letter and send the matter to its units (draft → sent)."""
-    require_office(user, "函告协调事项")
+    require_step(user, "send", "函告协调事项")
     return dispatch_matter(session, matter, user, note)
 
 
@@ -230,7 +227,7 @@ def dispatch_matter(session, matter: m.Matter, user, note: str | None = None) ->
 
 def sign_matter(session, matter: m.Matter, user) -> m.MatterAssignment:
     """签收 of the user's own unit's part; the lead's signature makes the matter 已签收."""
-    part = acting_part(matter, user, "签收")
+    part = acting_part(matter, user, "sign", "签收")
     if matter.status not in ACTIVE_STATUSES:
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，不能签收", 409)
     if part.status != "pending":
@@ -246,7 +243,7 @@ def sign_matter(session, matter: m.Matter, user) -> m.MatterAssignment:
 
 def start_matter(session, matter: m.Matter, user) -> m.Matter:
     """开始办理: the lead unit marks a signed matter as being handled (optional step)."""
-    part = acting_part(matter, user, "开始办理")
+    part = acting_part(matter, user, "reply", "开始办理")
     if part.role != "lead":
         raise PermissionRefused("只有牵头单位可以将事项标记为办理中")
     if matter.status != "signed":
@@ -261,7 +258,7 @@ def reply_matter(session, matter: m.Matter, user, content: str, result: str | No
     """函复 of the user's own unit's part (after signing); the lead's reply makes the matter 已函复."""
     from app.services import attachments
 
-    part = acting_part(matter, user, "函复")
+    part = acting_part(matter, user, "reply", "函复")
     if matter.status not in ACTIVE_STATUSES:
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，不能函复", 409)
     if part.status == "pending":
@@ -290,7 +287,7 @@ def reply_matter(session, matter: m.Matter, user, content: str, result: str | No
 
 def request_extension(session, matter: m.Matter, user, deadline, reason: str) -> m.ExtensionRequest:
     """申请延期: a party unit asks before the (working-day) deadline has passed."""
-    part = acting_part(matter, user, "申请延期")
+    part = acting_part(matter, user, "extend", "申请延期")
     if matter.status not in OPEN_MATTER_STATUSES:
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，不能申请延期", 409)
     if part.status == "replied":
@@ -323,7 +320,7 @@ def pending_extension(matter: m.Matter) -> Optional[m.ExtensionRequest]:
 
 def approve_extension(session, matter: m.Matter, user, deadline=None, note: str | None = None) -> m.ExtensionRequest:
     """同意延期: the new deadline is the requested one unless the office sets another."""
-    require_office(user, "审批延期申请")
+    require_step(user, "extension_approve", "同意延期申请")
     request = pending_extension(matter)
     if request is None:
         raise BusinessError("该事项没有待审批的延期申请", 409)
@@ -347,7 +344,7 @@ def approve_extension(session, matter: m.Matter, user, deadline=None, note: str 
 
 
 def refuse_extension(session, matter: m.Matter, user, note: str) -> m.ExtensionRequest:
-    require_office(user, "审批延期申请")
+    require_step(user, "extension_refuse", "不同意延期申请")
     request = pending_extension(matter)
     if request is None:
         raise BusinessError("该事项没有待审批的延期申请", 409)
@@ -363,7 +360,7 @@ def refuse_extension(session, matter: m.Matter, user, note: str) -> m.ExtensionR
 
 def close_matter(session, matter: m.Matter, user, note: str | None = None) -> m.Matter:
     """办结: the office accepts the lead unit's reply."""
-    require_office(user, "办结协调事项")
+    require_step(user, "close", "办结协调事项")
     if matter.status != "replied":
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，只有已函复的事项可以办结", 409)
     note = _text(note, "办结意见", required=False)
@@ -380,7 +377,7 @@ def close_matter(session, matter: m.Matter, user, note: str | None = None) -> m.
 
 def return_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
     """退回: the lead unit's reply is sent back with a reason; the matter is 办理中 again."""
-    require_office(user, "退回协调事项")
+    require_step(user, "return", "退回协调事项")
     if matter.status != "replied":
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，只有已函复的事项可以退回", 409)
     reason = _text(reason, "退回理由")
@@ -396,7 +393,7 @@ def return_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
 
 def cancel_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
     """撤销: the matter stays on record with the reason; units are told if it had been sent."""
-    require_office(user, "撤销协调事项")
+    require_step(user, "cancel", "撤销协调事项")
     if matter.status in ("closed", "cancelled"):
         raise BusinessError(f"事项当前状态为“{matter.status_label}”，不能撤销", 409)
     reason = _text(reason, "撤销理由")
@@ -413,7 +410,7 @@ def cancel_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
 
 def remind_matter(session, matter: m.Matter, user, note: str | None = None) -> list[m.Reminder]:
     """催办 by the office: every unit whose part is not replied yet gets a reminder and a notice."""
-    require_office(user, "催办")
+    require_step(user, "remind", "催办")
     if matter.status not in OPEN_MATTER_STATUSES:
         raise BusinessError(f"事项{_name(matter)}当前状态为“{matter.status_label}”，不需要催办", 409)
     note = _text(note, "催办意见", required=False)
@@ -664,17 +661,16 @@ def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
 def allowed_actions(matter: m.Matter, user) -> set[str]:
     """The workflow steps the page offers this user (the services check again on submit)."""
     actions: set[str] = set()
-    if is_office(user):
-        if matter.status == "draft":
-            actions |= {"edit", "send", "cancel"}
-        if matter.status in OPEN_MATTER_STATUSES:
-            actions |= {"remind", "cancel"}
-            if pending_extension(matter):
-                actions |= {"extension_approve", "extension_refuse"}
-        if matter.status == "replied":
-            actions |= {"close", "return", "cancel"}
+    if matter.status == "draft":
+        actions |= {"edit", "send", "cancel"}
+    if matter.status in OPEN_MATTER_STATUSES:
+        actions |= {"remind", "cancel"}
+        if pending_extension(matter):
+            actions |= {"extension_approve", "extension_refuse"}
+    if matter.status == "replied":
+        actions |= {"close", "return", "cancel"}
     part = part_of(matter, getattr(user, "unit_id", None))
-    if part is not None and "UnitStaff" in role_names(user) and matter.status in ACTIVE_STATUSES:
+    if part is not None and matter.status in ACTIVE_STATUSES:
         if part.status == "pending":
             actions.add("sign")
         if part.status == "signed":
@@ -685,7 +681,8 @@ def allowed_actions(matter: m.Matter, user) -> set[str]:
             ctx_deadline = matter.deadline
             if ctx_deadline is None or calendar.today() <= calendar.work_calendar().effective_deadline(ctx_deadline):
                 actions.add("extend")
-    return actions
+    step_permission = {"edit": "edit", "start": "reply"}
+    return {a for a in actions if can(user, step_permission.get(a, a), "Matter")}
 
 
 # --------------------------------------------------------------------------- automatic reminders (cron)

@@ -13,7 +13,8 @@ from app import models as m
 from app.models.base import now
 from app.models.meetings import ATTENDANCE_LABELS, MEETING_KIND_LABELS
 from app.pdf import DecisionLine, FollowupData, Letterhead, MinutesData, TableData
-from app.security.scope import is_unit_staff, role_names, scoped
+from app.security.permissions import acts_for_own_unit_only, require
+from app.security.scope import scoped
 from app.services import settings
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
@@ -21,7 +22,6 @@ from app.services.matters import create_matter, dispatch_matter
 from app.services.notifications import notify_unit
 from app.services.numbering import next_sequence
 
-ORGANISER_ROLES = {"Admin", "Office", "Convener"}
 OPEN_FOR_ATTENDANCE = ("scheduled", "held")
 DONE_MATTER_STATUSES = ("replied", "closed", "cancelled")
 
@@ -30,12 +30,6 @@ def _today() -> dt.date:
     from app.services.calendar import today
 
     return today()
-
-
-def _require_organiser(user, action: str) -> None:
-    """Scheduling, declining, sign-in and issuing belong to the office and the conveners."""
-    if not role_names(user) & ORGANISER_ROLES:
-        raise PermissionRefused(f"只有联动办公室或召集人可以{action}")
 
 
 def _status_refusal(meeting: m.Meeting, allowed: str) -> BusinessError:
@@ -68,8 +62,7 @@ def assign_number(session, meeting: m.Meeting) -> int:
 
 def prepare_new_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
     """A meeting the office or a convener creates directly is scheduled and numbered at once."""
-    if is_unit_staff(user):
-        raise PermissionRefused("成员单位不能直接安排会议，请提议召开专题会议")
+    require(user, "add", "Meeting", "直接安排会议（成员单位请提议召开专题会议）")
     if meeting.kind not in MEETING_KIND_LABELS:
         raise BusinessError("会议类型无效", 422)
     if not _text(meeting.title):
@@ -96,12 +89,13 @@ def propose_meeting(session, user, *, title: str, reason: str, units: Iterable[m
                     unit: Optional[m.Unit] = None, start_at: Optional[dt.datetime] = None,
                     place: str | None = None) -> m.Meeting:
     """A member unit proposes a special meeting (专题会议) for itself; the office decides."""
+    require(user, "propose", "Meeting", "提议召开专题会议")
     own_unit = getattr(user, "unit", None)
     if unit is None:
         unit = own_unit
     if unit is None:
         raise BusinessError("您的账号未关联成员单位，不能提议专题会议", 422)
-    if is_unit_staff(user) and unit.id != getattr(user, "unit_id", None):
+    if acts_for_own_unit_only(user) and unit.id != getattr(user, "unit_id", None):
         raise PermissionRefused("只能以本单位名义提议专题会议")
     if not _text(title):
         raise BusinessError("请填写会议议题", 422)
@@ -120,7 +114,7 @@ def propose_meeting(session, user, *, title: str, reason: str, units: Iterable[m
 def schedule_meeting(session, user, meeting: m.Meeting, *, start_at: Optional[dt.datetime] = None,
                      place: str | None = None, chair: str | None = None, convener: str | None = None) -> m.Meeting:
     """提议中 → 已安排: the office fixes time and place; the meeting gets its number."""
-    _require_organiser(user, "安排会议")
+    require(user, "schedule", "Meeting", "安排会议")
     if meeting.status != "proposed":
         raise _status_refusal(meeting, "只有提议中的会议可以安排")
     for key, value in (("start_at", start_at), ("place", place), ("chair", chair), ("convener", convener)):
@@ -140,7 +134,7 @@ def schedule_meeting(session, user, meeting: m.Meeting, *, start_at: Optional[dt
 
 def decline_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
     """提议中 → 不予召开, with the reason the proposing unit is told."""
-    _require_organiser(user, "答复会议提议")
+    require(user, "decline", "Meeting", "答复会议提议")
     if meeting.status != "proposed":
         raise _status_refusal(meeting, "只有提议中的会议可以不予召开")
     if not _text(reason):
@@ -155,7 +149,7 @@ def decline_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting
 
 def cancel_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
     """已安排 → 已取消 (the number stays used: 第N次 is never reassigned)."""
-    _require_organiser(user, "取消会议")
+    require(user, "cancel", "Meeting", "取消会议")
     if meeting.status != "scheduled":
         raise _status_refusal(meeting, "只有已安排的会议可以取消")
     if not _text(reason):
@@ -169,7 +163,7 @@ def cancel_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
 
 def hold_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
     """已安排 → 已召开."""
-    _require_organiser(user, "登记会议召开")
+    require(user, "hold", "Meeting", "登记会议召开")
     if meeting.status != "scheduled":
         raise _status_refusal(meeting, "只有已安排的会议可以登记为已召开")
     meeting.status = "held"
@@ -205,7 +199,7 @@ def attendance_sheet(session, meeting: m.Meeting) -> list[dict]:
 def record_attendance(session, user, meeting: m.Meeting, rows: Iterable[dict]) -> int:
     """Save the sign-in sheet: per unit a status (出席/请假/列席/缺席, or "" = not recorded), person,
     title and note. Edits the unit's first attendance row; further persons stay as they are."""
-    _require_organiser(user, "登记签到")
+    require(user, "signin", "Meeting", "登记签到")
     check_meeting_open(meeting, "签到")
     existing: dict[int, m.Attendance] = {}
     for a in meeting.attendances:
@@ -281,7 +275,7 @@ def check_new_minutes(session, meeting: m.Meeting, minutes: Optional[m.Minutes] 
 
 def draft_minutes(session, user, meeting: m.Meeting, *, title: str | None = None, body: str = "",
                   cc_text: str | None = None) -> m.Minutes:
-    _require_organiser(user, "起草纪要")
+    require(user, "add", "Minutes", "起草纪要")
     check_new_minutes(session, meeting)
     minutes = m.Minutes(meeting=meeting, title=_text(title) or f"{meeting.title}纪要", body=body or "",
                         cc_text=cc_text, status="draft")
@@ -351,7 +345,7 @@ def issue_minutes(session, user, minutes: m.Minutes, on: Optional[dt.date] = Non
 
     An amendment's decision identical to one of the amended minutes keeps that decision's matter
     (re-linked to the new decision), so a re-issue never duplicates supervision."""
-    _require_organiser(user, "印发纪要")
+    require(user, "issue", "Minutes", "印发纪要")
     if minutes.status == "issued":
         raise BusinessError(f"纪要已于{minutes.issued_at:%Y-%m-%d}印发（{minutes.number}），不能重复印发", 409)
     if minutes.status != "draft":
@@ -402,7 +396,7 @@ def issue_minutes(session, user, minutes: m.Minutes, on: Optional[dt.date] = Non
 
 def amend_minutes(session, user, minutes: m.Minutes) -> m.Minutes:
     """A new draft naming the issued minutes it amends, with their text and decisions to edit."""
-    _require_organiser(user, "制发修正纪要")
+    require(user, "amend", "Minutes", "制发修正纪要")
     if minutes.status == "draft":
         raise BusinessError("纪要尚未印发，可直接修改，无需制发修正纪要", 409)
     if minutes.status != "issued":

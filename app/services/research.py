@@ -13,7 +13,8 @@ from sqlalchemy import func
 
 from app import models as m
 from app.models.base import now
-from app.security.scope import role_names, unit_id_of
+from app.security.permissions import can
+from app.security.scope import unit_id_of
 from app.services import attachments, settings
 from app.services.errors import BusinessError, NotFound
 
@@ -177,5 +178,11 @@ def attachment_file(session, owner_type: str, owner_id: int, attachment_id: int)
     return path, attachment
 
 
-def is_office(user) -> bool:
-    return bool(role_names(user) & {"Admin", "Office"})
+def upload_research_file(session, project: m.ResearchProject, user, upload) -> m.Attachment:
+    """Those who manage research projects, or a participating unit, attach a report or material
+    (not after completion)."""
+    if not can(user, "edit", "Research"):
+        check_participant(project, user)
+    if project.status == "completed":
+        raise BusinessError("调研已完成，不能再上传附件", 409)
+    return save_attachment(session, "research", project.id, upload, user, unit_id=unit_id_of(user))

@@ -5,6 +5,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.security.passwords import password_problem
+from app.security.permissions import role_requires_unit
 from app.security.roles import ROLE_NAMES
 from app.services.errors import BusinessError
 
@@ -14,8 +15,10 @@ def create_user(username: str, password: str, role: str, unit_name: str | None =
     from app.models.org import Unit
 
     sm = current_app.appbuilder.sm
-    if role not in ROLE_NAMES:
-        raise BusinessError(f"未知角色：{role}；可选：{'、'.join(ROLE_NAMES)}")
+    role_obj = sm.find_role(role)
+    if role_obj is None:
+        known = [r.name for r in sm.get_all_roles()] or list(ROLE_NAMES)
+        raise BusinessError(f"未知角色：{role}；可选：{'、'.join(known)}（角色尚未创建时请先运行 flask seed load）")
     if not username or len(username) > 128:
         raise BusinessError("用户名不能为空且不超过128个字符")
     if sm.find_user(username=username):
@@ -29,11 +32,8 @@ def create_user(username: str, password: str, role: str, unit_name: str | None =
         unit = db.session.query(Unit).filter(Unit.name == unit_name).first()
         if unit is None:
             raise BusinessError(f"未知单位：{unit_name}（请使用成员单位全称，如 县税务局）")
-    if role == "UnitStaff" and unit is None:
-        raise BusinessError("成员单位联络人（UnitStaff）必须用 --unit 指定所属单位")
-    role_obj = sm.find_role(role)
-    if role_obj is None:
-        raise BusinessError("角色尚未创建，请先运行 flask seed load")
+    if role_requires_unit(role_obj) and unit is None:
+        raise BusinessError(f"角色 {role} 只能查看本单位的记录，必须用 --unit 指定所属单位")
     user = sm.add_user(username=username, first_name=full_name or username, last_name=role,
                        email=email or f"{username}@users.invalid", role=role_obj, password=password)
     if not user:

@@ -13,7 +13,8 @@ from app import models as m
 from app.extensions import db
 from app.models.cases import ENTERPRISE_TYPE_LABELS, PROCEDURE_LABELS, STAGE_LABELS
 from app.models.org import HOLIDAY_KIND_LABELS, UNIT_KIND_LABELS
-from app.security.scope import current_user, is_unit_staff
+from app.security.permissions import acts_for_own_unit_only
+from app.security.scope import current_user
 from app.services.errors import BusinessError
 from app.services.validation import check_unique_case_number, validate_case
 from app.views import add_link, add_view
@@ -107,7 +108,7 @@ class CaseProgressRules(RecordRules):
 
     def fill_owner(self, item):
         user = current_user()
-        if is_unit_staff(user):
+        if acts_for_own_unit_only(user):
             item.unit_id = user.unit_id
             item.unit = user.unit
 

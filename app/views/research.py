@@ -126,13 +126,7 @@ class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
 
 
 def upload_research_file(item, upload):
-    """The office or a participating unit attaches a report or material (not after completion)."""
-    user = current_user()
-    if not service.is_office(user):
-        service.check_participant(item, user)
-    if item.status == "completed":
-        raise BusinessError("调研已完成，不能再上传附件", 409)
-    return service.save_attachment(db.session, "research", item.id, upload, user, unit_id=unit_id_of(user))
+    return service.upload_research_file(db.session, item, current_user(), upload)
 
 
 class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):

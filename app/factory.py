@@ -40,6 +40,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         from app.services import audit
 
         audit.install(db.session)
+        from app.models import locks
+
+        locks.install()
         from app.extensions import configure_sqlite
 
         configure_sqlite(db.engine)

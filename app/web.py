@@ -8,8 +8,10 @@ import secrets
 import time
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from app.services.errors import BusinessError, database_refusal
 
 log = logging.getLogger(__name__)
 PASSWORD_CHANGE_ENDPOINTS = {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post",
@@ -164,6 +166,18 @@ def register_web_hooks(app: Flask) -> None:
         log.exception("database unavailable")
         _rollback()
         return error_response(503)
+
+    @app.errorhandler(BusinessError)
+    def _refused(exc: BusinessError):
+        # a refusal no handler caught (e.g. a lock met at commit): the user's words, nothing changed
+        _rollback()
+        return error_response(exc.status_code, exc.message)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc):
+        _rollback()
+        refusal = database_refusal(exc)
+        return error_response(refusal.status_code, refusal.message)
 
     @app.errorhandler(SQLAlchemyError)
     def _db_error(exc):

@@ -59,11 +59,13 @@ def build_data_set(factory):
     # J2 (tax on leave, hr present); J3 cancelled and J4 of last year do not count
     j1 = factory.meeting(title="J1", start_at=D(Y, 3, 10, 9), status="held", year=Y, seq=1)
     j2 = factory.meeting(title="J2", start_at=D(Y, 6, 10, 9), status="held", year=Y, seq=2)
-    j3 = factory.meeting(title="J3", start_at=D(Y, 7, 10, 9), status="cancelled", year=Y, seq=3)
+    j3 = factory.meeting(title="J3", start_at=D(Y, 7, 10, 9), status="scheduled", year=Y, seq=3)
     j4 = factory.meeting(title="J4", start_at=D(Y - 1, 7, 10, 9), status="held", year=Y - 1, seq=4)
     for meeting, unit, status in [(j1, tax, "present"), (j1, tax, "nonvoting"), (j1, hr, "absent"),
                                   (j2, tax, "leave"), (j2, hr, "present"), (j3, tax, "absent"), (j4, tax, "absent")]:
         factory.add(m.Attendance(meeting_id=meeting.id, unit_id=unit.id, status=status, person_name="张三"))
+    j3.status = "cancelled"  # after its sign-in sheet: a cancelled meeting's sheet is frozen
+    factory.add(j3)
     # proposals and research
     p1 = m.Proposal(title="P1", kind="guide", created_at=D(Y, 5, 1))
     p1.units = [tax, hr]

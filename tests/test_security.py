@@ -476,7 +476,7 @@ def test_templates_have_no_inline_script_without_nonce_and_no_event_handlers():
 # --- error pages ---------------------------------------------------------------------------------
 def test_error_pages_are_chinese_and_generic(hardened_app):
     office = logged_in(hardened_app, "office")
-    cases = [("/nowhere", 404, "页面不存在"), ("/_test/boom", 500, "系统错误"), ("/_test/integrity", 500, "系统错误"),
+    cases = [("/nowhere", 404, "页面不存在"), ("/_test/boom", 500, "系统错误"), ("/_test/integrity", 409, "单位名称已存在"),
              ("/_test/dbdown", 503, "数据库暂时无法连接"), ("/matter/list/?page_MatterView=x", 400, "分页参数"),
              ("/matter/send/1", 405, "不支持这种请求方式")]
     for url, code, text in cases:

@@ -22,6 +22,9 @@ STAGE_LABELS = {
     "declared": "宣告破产", "realization": "财产变价分配", "concluded": "程序终结",
     "rejected": "不予受理",
 }
+#: Stages from acceptance on, in procedural order: a case at any of them has been accepted (受理).
+ACCEPTED_STAGES = ("accepted", "claims", "creditors_meeting", "reorganization_plan", "declared", "realization",
+                   "concluded")
 RISK_LEVELS = ("低", "中", "高", "重大")
 
 

@@ -1,7 +1,8 @@
-"""The audit log: one session hook that sees every ORM change (who, when, which record, before/after).
+"""The audit log: mapper hooks that see every row the ORM writes (who, when, which record, before/after).
 
-A hook rather than per-view code so that no path (page, API, CLI, bulk action) can change business
-data without leaving a trace. Password hashes are never logged.
+Hooks rather than per-view code so that no path (page, API, CLI, bulk action, a child removed from a
+collection, a link changed through a relationship) can change business data without leaving a trace.
+Password hashes are never logged.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import json
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 SKIPPED_TABLES = {"audit_log", "doc_counter", "notification", "matter_event", "ab_permission",
                   "ab_view_menu", "ab_permission_view"}
@@ -45,82 +46,129 @@ def _actor() -> tuple[int | None, str, str | None]:
         return None, "system", None
 
 
-def _snapshot(obj, attrs=None) -> dict:
+def _snapshot(obj) -> dict:
     state = inspect(obj)
     out = {}
     for column in state.mapper.column_attrs:
         key = column.key
-        if key in SECRET_COLUMNS or (attrs is not None and key not in attrs):
+        if key in SECRET_COLUMNS:
             continue
-        out[key] = _plain(state.attrs[key].loaded_value if key in state.dict else None)
+        out[key] = _plain(state.dict[key] if key in state.dict else getattr(obj, key, None))
+    for rel in state.mapper.relationships:  # many-to-many links are part of the record
+        if rel.secondary is not None and rel.key in state.dict:
+            out[rel.key] = sorted(_related_label(v) for v in state.dict[rel.key] or [])
     return out
 
 
+def _related_label(obj) -> str:
+    identity = inspect(obj).identity
+    return f"{describe(obj)}#{identity[0]}" if identity else describe(obj)
+
+
+def describe(obj) -> str:
+    """How a record reads in the log: its own text (number, title, name), never a Python repr."""
+    text = str(obj)
+    if " object at 0x" in text or not text.strip():
+        identity = inspect(obj).identity
+        text = f"{obj.__tablename__}#{identity[0] if identity else '新'}"
+    return text[:300]
+
+
 def _changes(obj) -> tuple[dict, dict]:
+    """Before and after of every changed column, foreign keys and many-to-many links included."""
     state = inspect(obj)
     before, after = {}, {}
-    for attr in state.mapper.attrs:
+    for attr in state.mapper.column_attrs:
         key = attr.key
         if key in SECRET_COLUMNS or key in NOISE_COLUMNS:
             continue
         hist = state.attrs[key].history
+        if hist.has_changes():
+            old = _plain(hist.deleted[0] if hist.deleted else None)
+            new = _plain(hist.added[0] if hist.added else state.dict.get(key))
+            if old != new:
+                before[key], after[key] = old, new
+    for rel in state.mapper.relationships:
+        hist = state.attrs[rel.key].history
         if not hist.has_changes():
             continue
-        if hasattr(attr, "columns"):
-            before[key] = _plain(hist.deleted[0] if hist.deleted else None)
-            after[key] = _plain(hist.added[0] if hist.added else None)
-        elif getattr(attr, "secondary", None) is not None:
-            unchanged = [str(v) for v in hist.unchanged]
-            before[key] = unchanged + [str(v) for v in hist.deleted]
-            after[key] = unchanged + [str(v) for v in hist.added]
+        if rel.direction.name == "MANYTOONE":
+            # the foreign key is synchronised during the flush: record it from the relationship too
+            for column in rel.local_columns:
+                if column.key in before or column.key in NOISE_COLUMNS:
+                    continue
+                old = next((_plain(getattr(o, "id", None)) for o in hist.deleted if o is not None), None)
+                new = next((_plain(getattr(o, "id", None)) for o in hist.added if o is not None), None)
+                if old != new:
+                    before[column.key], after[column.key] = old, new
+        elif rel.secondary is not None:
+            unchanged = [_related_label(v) for v in hist.unchanged]
+            before[rel.key] = sorted(unchanged + [_related_label(v) for v in hist.deleted])
+            after[rel.key] = sorted(unchanged + [_related_label(v) for v in hist.added])
     return before, after
 
 
 def _record_id(obj) -> str | None:
     state = inspect(obj)
-    # a new row has no identity key yet in after_flush: read its primary key from the instance
     identity = state.identity or state.mapper.primary_key_from_instance(obj)
     if identity and all(v is not None for v in identity):
         return ",".join(str(v) for v in identity)
     return None
 
 
-def install(session_factory) -> None:
-    """Attach the hooks once to the scoped session's Session class."""
-    target = Session
-    if id(target) in _installed:
+def _pending(session) -> list:
+    return session.info.setdefault("audit_rows", [])
+
+
+def _audited(target) -> bool:
+    table = getattr(target, "__tablename__", None)
+    return table is not None and table not in SKIPPED_TABLES
+
+
+def install(session_factory=None) -> None:
+    """Mapper-level hooks on every model: they fire for every row the flush writes — children
+    removed from a collection (orphans), foreign keys set through a relationship and many-to-many
+    links included — and the rows are written at the end of the same flush."""
+    from flask_appbuilder import Model
+
+    if id(Model) in _installed:
         return
-    _installed.add(id(target))
+    _installed.add(id(Model))
 
-    @event.listens_for(target, "before_flush")
-    def _collect(session, flush_context, instances):
-        pending = session.info.setdefault("audit_pending", [])
-        for obj in session.dirty:
-            table = getattr(obj, "__tablename__", None)
-            if table in SKIPPED_TABLES or table is None or not session.is_modified(obj):
-                continue
-            before, after = _changes(obj)
-            if before or after:
-                pending.append(("update", obj, before, after))
-        for obj in session.deleted:
-            table = getattr(obj, "__tablename__", None)
-            if table in SKIPPED_TABLES or table is None:
-                continue
-            pending.append(("delete", obj, _snapshot(obj), None))
-        session.info["audit_new"] = [o for o in session.new if getattr(o, "__tablename__", None) not in SKIPPED_TABLES]
+    @event.listens_for(Model, "after_insert", propagate=True)
+    def _inserted(mapper, connection, target):
+        if _audited(target):
+            _pending(object_session(target)).append(("create", target, None, _snapshot(target)))
 
-    @event.listens_for(target, "after_flush")
+    @event.listens_for(Model, "after_update", propagate=True)
+    def _updated(mapper, connection, target):
+        if not _audited(target):
+            return
+        before, after = _changes(target)
+        if before or after:
+            _pending(object_session(target)).append(("update", target, before, after))
+
+    @event.listens_for(Model, "before_delete", propagate=True)
+    def _deleted(mapper, connection, target):
+        if _audited(target):
+            _pending(object_session(target)).append(("delete", target, _snapshot(target), None))
+
+    @event.listens_for(Session, "after_flush")
     def _write(session, flush_context):
         from app.models.common import AuditLog
 
+        pending = session.info.pop("audit_rows", [])
+        if not pending:
+            return
         user_id, username, ip = _actor()
-        rows = []
-        for action, obj, before, after in session.info.pop("audit_pending", []):
-            rows.append(_row(action, obj, before, after, user_id, username, ip))
-        for obj in session.info.pop("audit_new", []):
-            rows.append(_row("create", obj, None, _snapshot(obj), user_id, username, ip))
-        if rows:
-            session.connection().execute(AuditLog.__table__.insert(), rows)
+        rows = [_row(action, obj, before, after, user_id, username, ip) for action, obj, before, after in pending]
+        session.connection().execute(AuditLog.__table__.insert(), rows)
+
+    def _forget(session, *args):
+        session.info.pop("audit_rows", None)
+
+    event.listen(Session, "after_rollback", _forget)
+    event.listen(Session, "after_soft_rollback", _forget)
 
 
 def _row(action, obj, before, after, user_id, username, ip) -> dict:
@@ -131,7 +179,7 @@ def _row(action, obj, before, after, user_id, username, ip) -> dict:
         "action": action,
         "table_name": obj.__tablename__,
         "record_id": _record_id(obj),
-        "summary": str(obj)[:300],
+        "summary": describe(obj),
         "before": json.dumps(before, ensure_ascii=False) if before is not None else None,
         "after": json.dumps(after, ensure_ascii=False) if after is not None else None,
         "ip": ip,

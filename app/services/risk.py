@@ -21,12 +21,16 @@ def has_approved_plan(session, case_id: int) -> bool:
 
 
 def check_acceptance(session, case) -> None:
-    """A case cannot move to accepted while its latest assessment is 重大 and no plan is approved,
-    unless a convener recorded an override reason."""
+    """A case cannot move to accepted — or any later stage (债权申报, 宣告破产 …) — while its latest
+    assessment is 重大 and no plan is approved, unless a convener recorded an override reason.
+    Checked at flush time for every path (app/models/locks.py)."""
     from sqlalchemy import inspect
 
+    from app.models.cases import ACCEPTED_STAGES
+
     history = inspect(case).attrs.stage.history
-    moving_to_accepted = case.stage == "accepted" and history.has_changes()
+    was_accepted = any(stage in ACCEPTED_STAGES for stage in history.deleted)
+    moving_to_accepted = case.stage in ACCEPTED_STAGES and history.has_changes() and not was_accepted
     if not moving_to_accepted or not case.id:
         return
     latest = latest_assessment(session, case.id)

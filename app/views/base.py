@@ -13,16 +13,18 @@ from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import (FilterRelationManyToManyEqual, FilterRelationOneToManyEqual,
+                                                  FilterRelationOneToManyNotEqual, SQLAFilterConverter)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
-from sqlalchemy import or_
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import and_, false, or_
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from app.extensions import db
-from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scoped
-from app.services.errors import BusinessError, StaleEdit
+from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scope_clause, scoped
+from app.services.errors import BusinessError, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths
 from app.views.labels import LABELS
 
@@ -107,27 +109,101 @@ def choice_field(label, choices: dict, required: bool = True):
 
 @contextmanager
 def rollback_on_refusal():
-    """FAB copies the form onto the record before our checks: a refusal must undo that copy."""
+    """FAB copies the form onto the record before our checks: a refusal must undo that copy, and
+    a database refusal reaches the user as a Chinese sentence (FAB would flash the SQL)."""
     try:
         yield
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise database_refusal(exc)
     except Exception:
         db.session.rollback()
         raise
 
 
-class CountingInterface(SQLAInterface):
-    """FAB's interface, counting a list's rows without the outer joins its columns need: FAB counts
-    over `SELECT matter.*, unit.*, … LEFT OUTER JOIN …` for dotted columns like ``lead_unit.id``;
-    the filters add the joins they need themselves, so the count is the same, and cheap (issue 8)."""
+MAX_PK = 2 ** 63 - 1
+
+
+def as_pk(value) -> int | None:
+    """A primary key from user input, or None for anything that cannot be one (text, 20 digits …)."""
+    try:
+        pk = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return pk if 0 < pk <= MAX_PK else None
+
+
+def _related_condition(relation, value):
+    """EXISTS-style condition "related to row `value` that the user may see": a hidden row and a
+    missing one give the same answer, so a filter cannot confirm what the scope hides."""
+    target = relation.property.mapper.class_
+    pk = as_pk(value)
+    condition = target.id == pk if pk is not None else false()
+    clause = scope_clause(target, current_user())
+    return and_(condition, clause) if clause is not None else condition
+
+
+class ScopedRelationEqual(FilterRelationOneToManyEqual):
+    def apply(self, query, value):
+        return query.filter(getattr(self.model, self.column_name).has(_related_condition(
+            getattr(self.model, self.column_name), value)))
+
+
+class ScopedRelationNotEqual(FilterRelationOneToManyNotEqual):
+    def apply(self, query, value):
+        return query.filter(~getattr(self.model, self.column_name).has(_related_condition(
+            getattr(self.model, self.column_name), value)))
+
+
+class ScopedRelationManyEqual(FilterRelationManyToManyEqual):
+    def apply(self, query, value):
+        relation = getattr(self.model, self.column_name)
+        for item in value if isinstance(value, list) else [value]:
+            query = query.filter(relation.any(_related_condition(relation, item)))
+        return query
+
+
+SCOPED_RELATION_FILTERS = {FilterRelationOneToManyEqual: ScopedRelationEqual,
+                           FilterRelationOneToManyNotEqual: ScopedRelationNotEqual,
+                           FilterRelationManyToManyEqual: ScopedRelationManyEqual}
+
+
+class ScopedFilterConverter(SQLAFilterConverter):
+    """FAB's filters, with relation filters that see only related rows in the user's scope."""
+
+    conversion_table = tuple((kind, [SCOPED_RELATION_FILTERS.get(f, f) for f in filters])
+                             for kind, filters in SQLAFilterConverter.conversion_table)
+
+
+class ScopedInterface(SQLAInterface):
+    """FAB's interface with the row-level scope wherever it loads a RELATED record — the `_flt_`
+    prefill of add/edit forms, relation filters in lists and the API, related views — and a list
+    count without the outer joins of dotted columns (FAB counts over `SELECT matter.*, unit.*, …
+    LEFT OUTER JOIN …`; the filters add the joins they need themselves, issue 8)."""
+
+    filter_converter_class = ScopedFilterConverter
+    FilterRelationOneToManyEqual = ScopedRelationEqual
+    FilterRelationOneToManyNotEqual = ScopedRelationNotEqual
+    FilterRelationManyToManyEqual = ScopedRelationManyEqual
+
+    def get_related_obj(self, col_name, value):
+        model = self.get_related_model(col_name)
+        pk = as_pk(value)
+        if pk is None:
+            return None
+        return scoped(self.session.query(model).filter(model.id == pk), model).first()
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         return super().query_count(query, filters, select_columns=None)
 
 
-def counting(datamodel):
-    """Give a view's datamodel the cheap count (the interface object is shared by the view class)."""
+def scoped_interface(datamodel):
+    """Give a view's datamodel the scoped behaviour (the interface object is shared by the view class)."""
     if type(datamodel) is SQLAInterface:
-        datamodel.__class__ = CountingInterface
+        datamodel.__class__ = ScopedInterface
     return datamodel
 
 
@@ -154,7 +230,9 @@ class FilterRelatedText(BaseFilter):
         target = relation.property.mapper.class_
         pattern = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = [getattr(target, c) for c in _large_related()[target] if hasattr(target, c)]
-        return query.filter(relation.has(or_(*[c.like(pattern, escape="\\") for c in columns])))
+        condition = or_(*[c.like(pattern, escape="\\") for c in columns])
+        clause = scope_clause(target, current_user())  # a hidden case's name must not select rows
+        return query.filter(relation.has(and_(condition, clause) if clause is not None else condition))
 
 
 def search_choice_field(label, model):
@@ -187,7 +265,7 @@ class ScopedModelView(RecordRules, ModelView):
     scoped_relations = True
 
     def __init__(self, **kwargs):
-        counting(self.datamodel)
+        scoped_interface(self.datamodel)
         columns = set(self.list_columns or []) | set(self.show_columns or [])
         for fieldset in self.show_fieldsets or []:
             columns |= set(fieldset[1].get("fields", []))
@@ -268,6 +346,7 @@ class ScopedModelView(RecordRules, ModelView):
             self.validate(item)
             self.check_update(item)
             ensure_in_scope(db.session, item)
+            db.session.flush()  # the rulebook (locks, gates) speaks now, in Chinese, not in FAB's commit
 
     def pre_add(self, item):
         with rollback_on_refusal():
@@ -275,10 +354,14 @@ class ScopedModelView(RecordRules, ModelView):
             self.validate(item)
             self.check_add(item)
             ensure_in_scope(db.session, item)
+            db.session.add(item)
+            db.session.flush()
 
     def pre_delete(self, item):
         with rollback_on_refusal():
             self.check_delete(item)
+            db.session.delete(item)
+            db.session.flush()
 
     # --- actions must not bypass the scope (FAB-NOTES: base_filters) -------------------------
     def action(self, name, pk):
@@ -303,6 +386,10 @@ class ScopedModelView(RecordRules, ModelView):
             self.pre_delete(item)
         except BusinessError as exc:
             flash(exc.message, "danger")
+            return
+        except SQLAlchemyError:
+            db.session.rollback()
+            flash("删除失败：该记录仍被其他记录引用，未作任何修改。", "danger")
             return
         try:
             self.datamodel.delete(item)
@@ -376,7 +463,7 @@ class ScopedApi(RecordRules, ModelRestApi):
     max_page_size = 100
 
     def __init__(self):
-        counting(self.datamodel)
+        scoped_interface(self.datamodel)
         columns = set(self.add_columns or []) | set(self.edit_columns or [])
         if not columns:
             datamodel = self.datamodel

@@ -92,15 +92,9 @@ class CaseRules(RecordRules):
         db.session.add(item)
 
     def validate(self, item):
-        # No autoflush while checking: a flush here would clear the stage change history that the
-        # acceptance gate (check_update) looks at.
+        # No autoflush while checking: the checks read other cases (number uniqueness).
         with db.session.no_autoflush:
             super().validate(item)
-
-    def check_update(self, item):
-        from app.services.risk import check_acceptance
-
-        check_acceptance(db.session, item)
 
 
 class CaseProgressRules(RecordRules):

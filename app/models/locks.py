@@ -23,6 +23,8 @@ from app import models as m
 from app.services.errors import BusinessError
 
 IGNORED_COLUMNS = frozenset({"version_id", "updated_at", "created_at"})
+#: messages may say which operation was refused: "议定事项不能{op}"
+OPERATION_WORDS = {"insert": "增加", "update": "修改", "delete": "删除"}
 _BASELINE = "_lock_baseline"
 
 
@@ -37,6 +39,7 @@ class RecordLock:
     frozen: Optional[frozenset] = None            # None: every column; else only these
     transitions: tuple[tuple[str, str, str], ...] = ()  # (column, from, to) still allowed
     deletable: bool = False
+    delete_message: Optional[str] = None          # when deleting is refused for another reason
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,16 @@ class Rulebook:
 RULES = Rulebook()
 
 # --- 会议机制 -------------------------------------------------------------------------------------------
-MINUTES_FROZEN = "纪要已印发，不能修改；如需更正请制发修正纪要"
+MINUTES_FROZEN = "纪要已印发，不能{op}；如需更正请制发修正纪要"
 OPEN_MEETING = ("scheduled", "held")
 RULES.record(RecordLock(m.Minutes, ("status",), lambda s: s["status"] != "draft", MINUTES_FROZEN,
                         transitions=(("status", "issued", "superseded"),)))
 RULES.child(ParentLock(m.Decision, "minutes", ("status",), lambda s: s["status"] != "draft",
-                       "纪要已印发，议定事项不能增加、修改、移动或删除；如需更正请制发修正纪要"))
+                       "纪要已印发，议定事项不能{op}；如需更正请制发修正纪要"))
 RULES.child(ParentLock(m.MinutesDistribution, "minutes", ("status",), lambda s: s["status"] != "draft",
                        "纪要已印发，分送范围不能修改"))
 RULES.record(RecordLock(m.Meeting, ("seq",), lambda s: s["seq"] is not None, "会议已编号，不能更改会议类型",
-                        frozen=frozenset({"kind"}), deletable=True))
+                        frozen=frozenset({"kind"}), delete_message="已编号的会议不能删除，可取消会议（记录保留）"))
 for _child, _what in ((m.MeetingTopic, "议题"), (m.Attendance, "签到")):
     RULES.child(ParentLock(_child, "meeting", ("status",), lambda s: s["status"] not in OPEN_MEETING,
                            f"会议已结束、已印发纪要或已取消，{_what}不能修改"))
@@ -103,6 +106,8 @@ for _child in (m.BulletinSection, m.BulletinDistribution):
 
 # --- 风险评估机制 -----------------------------------------------------------------------------------------
 RULES.record(RecordLock(m.DisposalPlan, ("status",), lambda s: s["status"] == "closed", "处置方案已结束，不能修改"))
+RULES.record(RecordLock(m.DisposalPlan, ("status",), lambda s: s["status"] != "draft", "", frozen=frozenset(),
+                        delete_message="已批准的处置方案不能删除，可结束"))
 RULES.child(ParentLock(m.PlanMeasure, "plan", ("status",), lambda s: s["status"] != "draft",
                        "处置方案已批准，措施不能再增加、修改、移动或删除"))
 
@@ -117,9 +122,14 @@ RULES.child(ParentLock(m.MatterAssignment, "matter", ("status",), lambda s: s["s
 
 # --- 联合调研及提案机制 -------------------------------------------------------------------------------------
 RULES.record(RecordLock(m.ResearchProject, ("status",), lambda s: s["status"] == "completed", "调研已完成，不能修改"))
+RULES.record(RecordLock(m.ResearchProject, ("status",), lambda s: s["status"] != "planned", "", frozen=frozenset(),
+                        delete_message="已启动的调研不能删除"))
 RULES.record(RecordLock(m.Proposal, ("status",), lambda s: s["status"] not in ("drafting", "returned"),
                         "提案已提交或已通过，内容不能修改（退回修改后可再编辑）",
-                        frozen=frozenset({"title", "kind", "units", "research_id", "text"})))
+                        frozen=frozenset({"title", "kind", "units", "research_id", "text"}),
+                        delete_message="只有起草中的提案可以删除"))
+RULES.record(RecordLock(m.Proposal, ("status",), lambda s: s["status"] == "returned", "", frozen=frozenset(),
+                        delete_message="只有起草中的提案可以删除"))
 
 # --- 重点案件专门领导协调组机制 ------------------------------------------------------------------------------
 GROUP_DISSOLVED = "协调组已撤销，成员、工作日志和任务不能再增加或修改"
@@ -134,6 +144,14 @@ EVALUATION_FROZEN = "评价通报已印发，指标和评价已冻结，不能�
 RULES.record(RecordLock(m.Evaluation, ("status",), lambda s: s["status"] == "issued", EVALUATION_FROZEN))
 RULES.child(ParentLock(m.EvaluationEntry, "evaluation", ("status",), lambda s: s["status"] == "issued",
                        EVALUATION_FROZEN))
+
+
+@RULES.gate(m.EvaluationEntry)
+def _entries_go_with_their_evaluation(session, entry, operation):
+    """A unit's entry is computed with the evaluation: it goes only when the whole evaluation does."""
+    if operation == "delete" and not any(isinstance(o, m.Evaluation) and o.id == entry.evaluation_id
+                                         for o in session.deleted):
+        raise BusinessError("各单位评价随年度评价通报计算生成，不能单独删除", 409)
 
 
 @RULES.gate(m.Case)
@@ -251,7 +269,7 @@ def _check_record(session: Session, obj, operation: str) -> None:
             continue
         if operation == "delete":
             if not lock.deletable:
-                raise BusinessError(lock.message, 409)
+                raise BusinessError((lock.delete_message or lock.message).format(op="删除"), 409)
             continue
         changed = changed_keys(obj)
         if lock.frozen is not None:
@@ -260,7 +278,7 @@ def _check_record(session: Session, obj, operation: str) -> None:
             if column in changed and _column_change(obj, column) == (old, new):
                 changed.discard(column)
         if changed:
-            raise BusinessError(lock.message, 409)
+            raise BusinessError(lock.message.format(op="修改"), 409)
 
 
 def _check_child(session: Session, obj, operation: str) -> None:
@@ -277,7 +295,7 @@ def _check_child(session: Session, obj, operation: str) -> None:
         for parent_id in _parent_ids(obj, lock.relation, new=operation == "insert"):
             state = _state_at_start(session, parent_model, parent_id, lock.columns)
             if state is not None and lock.locked(state):
-                raise BusinessError(lock.message, 409)
+                raise BusinessError(lock.message.format(op=OPERATION_WORDS[operation]), 409)
 
 
 def check_flush(session: Session) -> None:

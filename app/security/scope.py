@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from app import models as m
-from app.security.permissions import acts_for_own_unit_only, can, sees_all_units, sees_own_unit
+from app.security.permissions import can, sees_all_units, sees_own_unit
 from app.services.errors import NotFound
 
 REFERENCE_MODELS = (m.Unit, m.Category, m.Holiday, m.Setting, m.Policy, m.RiskScheme)

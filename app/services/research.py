@@ -12,7 +12,6 @@ import datetime as dt
 from sqlalchemy import func
 
 from app import models as m
-from app.models.base import now
 from app.security.permissions import can
 from app.security.scope import unit_id_of
 from app.services import attachments, settings

@@ -53,12 +53,6 @@ class EvaluationRules(RecordRules):
         if not (item.title or "").strip():
             raise BusinessError("请填写标题", 422)
 
-    def check_update(self, item):
-        service.check_editable(item)
-
-    def check_delete(self, item):
-        if item.status == "issued":
-            raise BusinessError("评价通报已印发，不能删除", 409)
 
 
 class EntryRules(RecordRules):
@@ -66,9 +60,6 @@ class EntryRules(RecordRules):
 
     def check_update(self, item):
         service.grade_entry(db.session, item, current_user(), item.grade, item.comment)
-
-    def check_delete(self, item):
-        raise BusinessError("各单位评价随年度评价通报计算生成，不能单独删除", 409)
 
 
 class EntryView(ShowExtrasMixin, EntryRules, ScopedModelView):

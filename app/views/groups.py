@@ -39,10 +39,6 @@ class GroupRules(RecordRules):
             raise BusinessError("请选择协调组对应的重点案件", 422)
         check_date_order(item.setup_date, item.dissolved_date, "撤销日期不能早于成立日期")
 
-    def check_update(self, item):
-        if item.status != "active":
-            raise BusinessError("协调组已撤销，不能修改", 409)
-
     def check_delete(self, item):
         if item.tasks:
             raise BusinessError("协调组已有任务，不能删除；工作结束请撤销协调组", 409)

@@ -13,7 +13,6 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
-from sqlalchemy import inspect as sa_inspect
 from wtforms import DateTimeLocalField, validators
 
 from app import models as m
@@ -45,28 +44,11 @@ class MeetingRules(RecordRules):
     def fill_owner(self, item):
         svc.prepare_new_meeting(db.session, current_user(), item)
 
-    def check_update(self, item):
-        if item.seq is not None and sa_inspect(item).attrs.kind.history.has_changes():
-            raise BusinessError("会议已编号，不能更改会议类型", 409)
 
-    def check_delete(self, item):
-        if item.seq is not None or item.minutes:
-            raise BusinessError("已编号或已有纪要的会议不能删除，可取消会议（记录保留）", 409)
+# Locks (issued minutes, a numbered meeting's kind, topics and sign-in of a closed meeting) are
+# enforced for every write path in app/models/locks.py; the rules here only prepare new records.
 
-
-class MeetingChildRules(RecordRules):
-    """Topics and sign-in can change only while the meeting is scheduled or being held."""
-
-    def _meeting(self, item):
-        return item.meeting or (db.session.get(m.Meeting, item.meeting_id) if item.meeting_id else None)
-
-    def check_add(self, item):
-        svc.check_meeting_open(self._meeting(item))
-
-    check_update = check_delete = check_add
-
-
-class AttendanceRules(MeetingChildRules):
+class AttendanceRules(RecordRules):
     choice_columns = {"status": ATTENDANCE_LABELS}
 
 
@@ -75,38 +57,16 @@ class MinutesRules(RecordRules):
         meeting = item.meeting or (db.session.get(m.Meeting, item.meeting_id) if item.meeting_id else None)
         svc.check_new_minutes(db.session, meeting, item)
 
-    def check_update(self, item):
-        svc.check_minutes_editable(item)
-
-    def check_delete(self, item):
-        if item.status != "draft":
-            raise BusinessError("纪要已印发，不能删除", 409)
-
 
 class DecisionRules(RecordRules):
-    def _minutes(self, item):
-        return item.minutes or (db.session.get(m.Minutes, item.minutes_id) if item.minutes_id else None)
-
     def check_add(self, item):
-        minutes = self._minutes(item)
-        svc.check_minutes_editable(minutes, "增加")
+        minutes = item.minutes or (db.session.get(m.Minutes, item.minutes_id) if item.minutes_id else None)
         if minutes is not None:
             # a number already used in these minutes (the form suggests 1) becomes the next free one
             with db.session.no_autoflush:
                 taken = {d.seq for d in minutes.decisions if d is not item}
             if not item.seq or item.seq in taken:
                 item.seq = max(taken, default=0) + 1
-
-    def check_update(self, item):
-        minutes = self._minutes(item)
-        svc.check_minutes_editable(minutes, "修改")
-        # moving a decision out of issued minutes is a change of those minutes too
-        history = sa_inspect(item).attrs.minutes_id.history
-        for old_id in history.deleted or ():
-            svc.check_minutes_editable(db.session.get(m.Minutes, old_id), "修改")
-
-    def check_delete(self, item):
-        svc.check_minutes_editable(self._minutes(item), "删除")
 
 
 # ---------------------------------------------------------------- page helpers
@@ -183,7 +143,7 @@ class ShowItemMixin:
 
 # ---------------------------------------------------------------- pages
 
-class TopicView(MeetingChildRules, ScopedModelView):
+class TopicView(ScopedModelView):
     datamodel = SQLAInterface(m.MeetingTopic)
     route_base = "/meeting_topic"
     class_permission_name = "MeetingTopic"

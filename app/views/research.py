@@ -37,12 +37,6 @@ class ResearchRules(RecordRules):
         check_required_text(item, "topic")
         check_date_order(item.start_date, item.end_date, "结束日期不能早于开始日期")
 
-    def check_update(self, item):
-        service.check_research_editable(item)
-
-    def check_delete(self, item):
-        if item.status != "planned":
-            raise BusinessError("已启动的调研不能删除", 409)
 
 
 class ProposalRules(RecordRules):
@@ -51,12 +45,6 @@ class ProposalRules(RecordRules):
     def rules(self, item):
         check_required_text(item, "title")
 
-    def check_update(self, item):
-        service.check_proposal_editable(item)
-
-    def check_delete(self, item):
-        if item.status != "drafting":
-            raise BusinessError("只有起草中的提案可以删除", 409)
 
 
 class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):

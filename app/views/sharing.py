@@ -57,20 +57,10 @@ class BulletinRules(RecordRules):
         check_required_text(item, "title")
         check_date_order(item.period_start, item.period_end, "通报期间的结束日期不能早于开始日期")
 
-    def check_update(self, item):
-        if item.status != "draft":
-            raise BusinessError("通报已印发，不能修改", 409)
-
-    check_delete = check_update
 
 
 class BulletinSectionRules(RecordRules):
-    def check_add(self, item):
-        bulletin = item.bulletin or db.session.get(m.Bulletin, item.bulletin_id)
-        if bulletin is not None and bulletin.status != "draft":
-            raise BusinessError("通报已印发，不能修改", 409)
-
-    check_update = check_delete = check_add
+    """An issued bulletin and its sections are locked in app/models/locks.py."""
 
 
 # --- policy library ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import CreatedByMixin, Model, TimestampMixin, VersionedMixin, label_of, now
@@ -133,6 +133,10 @@ class MatterEvent(Model):
 
 class ExtensionRequest(VersionedMixin, Model):
     __tablename__ = "extension_request"
+    # One pending request per matter, held by the database itself: parallel requests cannot both pass
+    # the service's check and be saved (issue 11).
+    __table_args__ = (Index("uq_extension_pending", "matter_id", unique=True,
+                            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"), nullable=False, index=True)
     matter: Mapped[Matter] = relationship(back_populates="extension_requests")

@@ -383,21 +383,17 @@ class ScopedModelView(RecordRules, ModelView):
         if not item:
             abort(404)
         try:
-            self.pre_delete(item)
+            self.pre_delete(item)  # the rulebook speaks at its flush
+            db.session.commit()
         except BusinessError as exc:
+            db.session.rollback()
             flash(exc.message, "danger")
-            return
         except SQLAlchemyError:
             db.session.rollback()
             flash("删除失败：该记录仍被其他记录引用，未作任何修改。", "danger")
-            return
-        try:
-            self.datamodel.delete(item)
+        else:
             self.post_delete(item)
             flash(self.delete_row_message, "success")
-        except Exception:
-            db.session.rollback()
-            flash("删除失败：该记录仍被其他记录引用，未作任何修改。", "danger")
         self.update_redirect()
 
 
@@ -593,8 +589,13 @@ class ScopedApi(RecordRules, ModelRestApi):
             db.session.rollback()
         except Exception:  # the connection may be the thing that failed
             pass
-        if isinstance(sys.exc_info()[1], DB_UNAVAILABLE):  # called from `@safe`'s except block
+        failure = sys.exc_info()[1]  # called from `@safe`'s except block
+        if isinstance(failure, DB_UNAVAILABLE):
             return self.response(503, message=ERROR_TEXT[503][1])
+        if isinstance(failure, IntegrityError):  # e.g. a lock or a unique index met at commit
+            failure = database_refusal(failure)
+        if isinstance(failure, BusinessError):
+            return self.response(failure.status_code, message=failure.message)
         return self.response(500, message=ERROR_TEXT[500][1])
 
     def get_list_headless(self, **kwargs):
@@ -616,15 +617,26 @@ def _chinese_or(message, fallback: str) -> str:
     return fallback
 
 
+def commit_step() -> None:
+    """Commit a workflow step; a database refusal (stale version, unique index) becomes a
+    BusinessError in Chinese, with nothing changed."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise database_refusal(exc)
+
+
 def workflow_call(api, func, *args, **kwargs):
     """Run a workflow service from an API endpoint: commit on success, 4xx JSON on refusal."""
     try:
         result = func(*args, **kwargs)
-        db.session.commit()
+        commit_step()
     except BusinessError as exc:
         return api_error(api, exc)
-    except StaleDataError:
-        return api_error(api, StaleEdit())
     return result
 
 

@@ -34,7 +34,8 @@ from app.services import matters as svc
 from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_link, add_view
-from app.views.base import DB_ERROR_MESSAGE, RecordRules, ScopedApi, ScopedModelView, api_error, workflow_call
+from app.views.base import (DB_ERROR_MESSAGE, RecordRules, ScopedApi, ScopedModelView, api_error, commit_step,
+                            workflow_call)
 
 ALERT_CLASSES = {"none": "", "near": "alert-near", "overdue": "alert-overdue", "escalated": "alert-escalated"}
 STATUS_BY_LABEL = {label: code for code, label in MATTER_STATUS_LABELS.items()}
@@ -268,14 +269,11 @@ class MatterView(MatterRules, ScopedModelView):
         matter = self._matter_or_404(pk)
         try:
             func(db.session, matter, g.user, *args, **kwargs)
-            db.session.commit()
+            commit_step()
             flash(success, "success")
         except BusinessError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
-        except StaleDataError:
-            db.session.rollback()
-            flash(StaleEdit().message, "danger")
         return self._back(pk)
 
     @expose("/send/<int:pk>", methods=["POST"])

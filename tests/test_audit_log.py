@@ -86,3 +86,37 @@ def test_filters(app, clients, factory):
     assert "筛选测试公司" in html and "破产案件" in html
     html = web(clients, "office").get("/audit/list/?_flt_0_username=nobody").get_data(as_text=True)
     assert "筛选测试公司" not in html
+
+
+def test_links_and_removed_children_are_logged(app, clients, factory):
+    """Changing the lead unit, the case, the co-units or a child's parent, and removing a part, each
+    leave a row with before and after (issue 11)."""
+    office = clients.api("office")
+    tax, hr, land = (factory.unit(n).id for n in ("县税务局", "县人社局", "县自然资源局"))
+    case_a, case_b = factory.case().id, factory.case().id
+    pk = office.post("/api/v1/item/", json={"title": "关于协助核查的函", "lead_unit": tax, "co_units": [hr],
+                                           "case": case_a, "deadline": "2030-01-31"}).json["id"]
+    assert office.put(f"/api/v1/item/{pk}", json={"lead_unit": land, "case": case_b}).status_code == 200
+    change = [json.loads(e.after) for e in _entries("matter", pk) if e.action == "update"][-1]
+    assert change["lead_unit_id"] == land and change["case_id"] == case_b
+    before = [json.loads(e.before) for e in _entries("matter", pk) if e.action == "update"][-1]
+    assert before["lead_unit_id"] == tax and before["case_id"] == case_a
+    # the replaced lead part and the dropped co-unit part are recorded as deleted rows
+    assert office.put(f"/api/v1/item/{pk}", json={"co_units": []}).status_code == 200
+    removed = (db.session.query(m.AuditLog).filter_by(table_name="matter_assignment", action="delete").all())
+    removed_units = {json.loads(r.before)["unit_id"] for r in removed}
+    assert {tax, hr} <= removed_units
+
+    # a decision moved between draft minutes, and its co-units (many-to-many) changed
+    meeting = factory.meeting()
+    first, second = factory.minutes(meeting), factory.minutes(factory.meeting())
+    decision = office.post("/api/v1/decision/", json={"minutes": first.id, "seq": 1, "content": "完成申报",
+                                                      "lead_unit": tax, "co_units": [hr],
+                                                      "deadline": "2030-01-31"}).json["id"]
+    assert office.put(f"/api/v1/decision/{decision}", json={"minutes": second.id, "co_units": [land]}).status_code == 200
+    row = [e for e in _entries("decision", decision) if e.action == "update"][-1]
+    assert json.loads(row.before)["minutes_id"] == first.id and json.loads(row.after)["minutes_id"] == second.id
+    assert any("县人社局" in v for v in json.loads(row.before)["co_units"])
+    assert any("县自然资源局" in v for v in json.loads(row.after)["co_units"])
+    # a readable summary, never a Python repr
+    assert all(" object at 0x" not in (e.summary or "") for e in db.session.query(m.AuditLog))

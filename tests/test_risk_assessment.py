@@ -273,3 +273,18 @@ def test_plan_page_approve_without_matters(clients, factory):
     db.session.expire_all()
     assert db.session.get(m.DisposalPlan, plan.id).status == "approved"
     assert db.session.query(m.Matter).count() == 0
+
+
+@pytest.mark.parametrize("stage", ["claims", "creditors_meeting", "declared", "realization", "concluded"])
+def test_acceptance_gate_holds_for_every_later_stage(clients, factory, stage):
+    """The gate is by the order of stages: skipping 已受理 to 债权申报 or 宣告破产 is blocked too."""
+    case = factory.case(stage="application", acceptance_date=None, application_date=dt.date(2026, 2, 1))
+    _assess(clients.api("office"), case, MAJOR)
+    blocked = clients.api("office").put(f"/api/v1/case/{case.id}", json={"stage": stage, "acceptance_date": "2026-03-01"})
+    assert blocked.status_code == 409 and "不能转为已受理" in blocked.json["message"]
+    db.session.expire_all()
+    assert db.session.get(m.Case, case.id).stage == "application"
+    # and an accepted case moving on (已受理 → 债权申报) is not stopped again
+    accepted = factory.case(stage="accepted")
+    _assess(clients.api("office"), accepted, MAJOR)
+    assert clients.api("office").put(f"/api/v1/case/{accepted.id}", json={"stage": stage}).status_code == 200

@@ -42,7 +42,7 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
           r"EvaluationEntry", READ),
          ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
          ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show|can_upload"),
-         ("Research", "can_contribute|can_upload"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger"),
+         ("Research", "can_contribute|can_upload"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
          ("Category", READ), (SHARED, r".*")] + SELF,
         [],
     ),

@@ -220,7 +220,8 @@ class CaseView(CaseRules, ScopedModelView):
         self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), **flags}
         self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **flags}
         super()._init_forms()
-    method_permission_name = {**PAGE_PERMISSIONS, "ledger_xlsx": "ledger", "ledger_pdf": "ledger",
+    # the ledger page needs can_ledger; taking data out of the system (Excel, PDF) needs can_export
+    method_permission_name = {**PAGE_PERMISSIONS, "ledger_xlsx": "export", "ledger_pdf": "export",
                               "export_xlsx": "export", "import_cases": "import", "import_template": "template"}
 
     @expose("/show/<pk>", methods=["GET"])
@@ -340,8 +341,8 @@ class CaseApi(CaseRules, ScopedApi):
     search_columns = ["case_number", "enterprise_name", "stage", "is_major_sensitive", "risk_level"]
     order_columns = ["id", "case_number", "acceptance_date", "enterprise_name"]
     base_order = ("id", "desc")
-    method_permission_name = {**API_PERMISSIONS, "ledger_rows": "ledger", "ledger_xlsx": "ledger",
-                              "ledger_pdf": "ledger", "export_xlsx": "export", "import_cases": "import",
+    method_permission_name = {**API_PERMISSIONS, "ledger_rows": "ledger", "ledger_xlsx": "export",
+                              "ledger_pdf": "export", "export_xlsx": "export", "import_cases": "import",
                               "import_template": "template", "override": "override"}
 
     @expose("/ledger", methods=["GET"])

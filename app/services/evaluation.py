@@ -65,15 +65,18 @@ def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
 
 
-def _names(items: list[str]) -> str:
-    if not items:
-        return ""
-    shown = "、".join(items[:LIST_LIMIT])
-    return "：" + shown + (f"等{len(items)}项" if len(items) > LIST_LIMIT else "")
+def _items(model: str, pairs) -> list[dict]:
+    """The records a figure was counted from, shown to each reader only as far as their scope
+    reaches (see `entry_metrics`): other units' matters never appear by number or title."""
+    return [{"model": model, "id": record.id, "text": text} for record, text in pairs]
 
 
 def _matter_name(matter: m.Matter) -> str:
     return f"{matter.letter_number or '未编号'}《{matter.title}》"
+
+
+def _matters(parts, detail=lambda p: "") -> list[dict]:
+    return _items("matter", [(p.matter, _matter_name(p.matter) + detail(p)) for p in parts])
 
 
 def round1(value: Decimal) -> float:
@@ -147,40 +150,40 @@ def compute_unit_metrics(session, year: int, units: list[m.Unit], on: dt.date | 
             elif "absent" in statuses:
                 best[meeting_id] = "absent"
 
-        def meeting_names(kind):
-            return [meetings[mid].number_label or meetings[mid].title for mid, s in best.items() if s == kind]
+        def meetings_of(kind):
+            return _items("meeting", [(meetings[mid], meetings[mid].number_label or meetings[mid].title)
+                                      for mid, s in best.items() if s == kind])
 
-        late_detail = [f"{_matter_name(p.matter)}（期限{p.matter.deadline.isoformat()}，"
-                       f"{p.replied_at.date().isoformat()}函复）" for p in late]
+        late_detail = lambda p: f"（期限{p.matter.deadline.isoformat()}，{p.replied_at.date().isoformat()}函复）"  # noqa: E731
+        unit_reminders, unit_extensions = reminders.get(unit.id, []), extensions.get(unit.id, [])
+        attended, leave, absent = meetings_of("attended"), meetings_of("leave"), meetings_of("absent")
+        unit_proposals = _items("proposal", [(p, f"《{p.title}》") for p in proposals.get(unit.id, [])])
+        unit_research = _items("research", [(r, f"《{r.topic}》") for r in research.get(unit.id, [])])
         metrics = {
-            "lead": (len(lead), f"{scope}本单位为牵头单位的{len(lead)}项" + _names([_matter_name(p.matter) for p in lead])),
-            "co": (len(co), f"{scope}本单位为配合单位的{len(co)}项" + _names([_matter_name(p.matter) for p in co])),
+            "lead": (len(lead), f"{scope}本单位为牵头单位的{len(lead)}项", _matters(lead)),
+            "co": (len(co), f"{scope}本单位为配合单位的{len(co)}项", _matters(co)),
             "on_time": (len(on_time), f"上述事项中本单位函复日期不晚于办理期限（期限当日函复计为按期，已批准延期的按延期后期限）的"
-                                      f"{len(on_time)}项" + _names([_matter_name(p.matter) for p in on_time])),
-            "late": (len(late), f"上述事项中本单位函复日期晚于办理期限的{len(late)}项" + _names(late_detail)),
+                                      f"{len(on_time)}项", _matters(on_time)),
+            "late": (len(late), f"上述事项中本单位函复日期晚于办理期限的{len(late)}项", _matters(late, late_detail)),
             "overdue": (len(overdue), f"截至{on.isoformat()}，上述事项中本单位尚未函复、事项仍在办理且已过办理期限的"
-                                      f"{len(overdue)}项" + _names([f"{_matter_name(p.matter)}（期限{p.matter.deadline.isoformat()}）"
-                                                                for p in overdue])),
+                                      f"{len(overdue)}项", _matters(overdue, lambda p: f"（期限{p.matter.deadline.isoformat()}）")),
             "avg_days": (avg, (f"本单位已函复的{len(days)}项，自函告日至函复日的自然日数（"
                                f"{'+'.join(str(d) for d in days)}）÷{len(days)}，保留一位小数") if days
-                         else "本年度无函复记录，不计算"),
-            "reminders": (len(reminders.get(unit.id, [])), f"{year}年对本单位的催办记录（含办公室催办和系统自动催办）"
-                                                          f"{len(reminders.get(unit.id, []))}次"),
-            "extensions": (len(extensions.get(unit.id, [])), f"{year}年本单位提出的延期申请{len(extensions.get(unit.id, []))}次"
-                           f"（同意{sum(1 for e in extensions.get(unit.id, []) if e.status == 'approved')}次）"),
-            "attended": (len(meeting_names("attended")), f"{year}年召开的会议中本单位出席或列席的{len(meeting_names('attended'))}次"
-                         + _names(meeting_names("attended"))),
-            "leave": (len(meeting_names("leave")), f"{year}年召开的会议中本单位请假的{len(meeting_names('leave'))}次"
-                      + _names(meeting_names("leave"))),
-            "absent": (len(meeting_names("absent")), f"{year}年召开的会议中本单位缺席的{len(meeting_names('absent'))}次"
-                       + _names(meeting_names("absent"))),
-            "proposals": (len(proposals.get(unit.id, [])), f"{year}年起草的提案中本单位为起草单位的{len(proposals.get(unit.id, []))}件"
-                          + _names([f"《{p.title}》" for p in proposals.get(unit.id, [])])),
-            "research": (len(research.get(unit.id, [])), f"{year}年开展的联合调研中本单位牵头或参与的{len(research.get(unit.id, []))}项"
-                         + _names([f"《{r.topic}》" for r in research.get(unit.id, [])])),
+                         else "本年度无函复记录，不计算", []),
+            "reminders": (len(unit_reminders), f"{year}年对本单位的催办记录（含办公室催办和系统自动催办）"
+                                               f"{len(unit_reminders)}次", []),
+            "extensions": (len(unit_extensions), f"{year}年本单位提出的延期申请{len(unit_extensions)}次"
+                           f"（同意{sum(1 for e in unit_extensions if e.status == 'approved')}次）", []),
+            "attended": (len(attended), f"{year}年召开的会议中本单位出席或列席的{len(attended)}次", attended),
+            "leave": (len(leave), f"{year}年召开的会议中本单位请假的{len(leave)}次", leave),
+            "absent": (len(absent), f"{year}年召开的会议中本单位缺席的{len(absent)}次", absent),
+            "proposals": (len(unit_proposals), f"{year}年起草的提案中本单位为起草单位的{len(unit_proposals)}件",
+                          unit_proposals),
+            "research": (len(unit_research), f"{year}年开展的联合调研中本单位牵头或参与的{len(unit_research)}项",
+                         unit_research),
         }
-        out[unit.id] = {key: {"label": METRIC_LABELS[key], "value": value, "derivation": derivation}
-                        for key, (value, derivation) in metrics.items()}
+        out[unit.id] = {key: {"label": METRIC_LABELS[key], "value": value, "derivation": derivation, "items": items}
+                        for key, (value, derivation, items) in metrics.items()}
     return out
 
 
@@ -290,7 +293,11 @@ def issue_evaluation(session, evaluation: m.Evaluation, user) -> m.Evaluation:
     return evaluation
 
 
-def entry_metrics(entry: m.EvaluationEntry) -> dict:
+ITEM_MODELS = {"matter": m.Matter, "meeting": m.Meeting, "proposal": m.Proposal, "research": m.ResearchProject}
+
+
+def stored_metrics(entry: m.EvaluationEntry) -> dict:
+    """The figures as computed and frozen, with every record they were counted from."""
     try:
         data = json.loads(entry.metrics or "{}")
     except ValueError:
@@ -298,8 +305,45 @@ def entry_metrics(entry: m.EvaluationEntry) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def entry_metrics(entry: m.EvaluationEntry, user=None) -> dict:
+    """The figures as `user` may read them: the derivation names only records in the user's scope;
+    the others are counted ("另有N项无权查看"). An evaluation is read by every unit once issued, so
+    another unit's letters and titles must not travel in its text (issue 11)."""
+    from app.extensions import db
+    from app.security.permissions import sees_all_units
+    from app.security.scope import current_user, scoped
+
+    user = user if user is not None else current_user()
+    data = stored_metrics(entry)
+    wanted: dict[str, set[int]] = {}
+    for metric in data.values():
+        for item in (metric.get("items") or []) if isinstance(metric, dict) else []:
+            wanted.setdefault(item.get("model"), set()).add(item.get("id"))
+    visible = {kind: {pk for (pk,) in scoped(db.session.query(ITEM_MODELS[kind].id)
+                                             .filter(ITEM_MODELS[kind].id.in_(ids)), ITEM_MODELS[kind], user)}
+               for kind, ids in wanted.items() if kind in ITEM_MODELS}
+    out = {}
+    for key, metric in data.items():
+        if not isinstance(metric, dict):
+            continue
+        metric = dict(metric)
+        items = metric.pop("items", None)
+        if items is None and not sees_all_units(user):
+            # computed before derivations named records per reader: only the figure is shown
+            metric["derivation"] = "（明细仅联动办公室可见）"
+        elif items:
+            shown = [i["text"] for i in items if i.get("id") in visible.get(i.get("model"), set())]
+            hidden = len(items) - len(shown)
+            text = "、".join(shown[:LIST_LIMIT]) + (f"等{len(shown)}项" if len(shown) > LIST_LIMIT else "")
+            if hidden:
+                text += ("；" if text else "") + f"另有{hidden}项您无权查看"
+            metric["derivation"] = f"{metric.get('derivation', '')}：{text}"
+        out[key] = metric
+    return out
+
+
 def metric_value(entry: m.EvaluationEntry, key: str):
-    return (entry_metrics(entry).get(key) or {}).get("value")
+    return (stored_metrics(entry).get(key) or {}).get("value")
 
 
 def _fmt(value) -> str:

@@ -413,9 +413,23 @@ def amend_minutes(session, user, minutes: m.Minutes) -> m.Minutes:
     return amendment
 
 
-def current_minutes(meeting: m.Meeting) -> Optional[m.Minutes]:
-    """The minutes in force: the issued version (superseded ones and drafts are history/work)."""
+def visible_minutes(session, meeting: m.Meeting, user) -> list[m.Minutes]:
+    """The meeting's minutes (drafts and issued) that `user` may see: a unit learns neither the
+    number of minutes not distributed to it nor that a draft exists (issue 11)."""
+    query = session.query(m.Minutes).filter(m.Minutes.meeting_id == meeting.id,
+                                            m.Minutes.status.in_(("draft", "issued")))
+    return scoped(query, m.Minutes, user).order_by(m.Minutes.id).all()
+
+
+def current_minutes(meeting: m.Meeting, user=None, session=None) -> Optional[m.Minutes]:
+    """The minutes in force: the issued version (superseded ones and drafts are history/work) —
+    for `user`, only if distributed to them."""
     issued = [x for x in meeting.minutes if x.status == "issued"]
+    if user is not None and issued:
+        from app.extensions import db
+
+        visible = {x.id for x in visible_minutes(session or db.session, meeting, user)}
+        issued = [x for x in issued if x.id in visible]
     return issued[-1] if issued else None
 
 
@@ -471,7 +485,7 @@ def followup_rows(session, user, meeting: m.Meeting, on: Optional[dt.date] = Non
     distributed to it, and the handling details only of matters assigned to it."""
     from app.services.calendar import ALERT_LABELS, alert_for
 
-    minutes = current_minutes(meeting)
+    minutes = current_minutes(meeting, user, session)
     if minutes is None:
         return []
     decisions = (scoped(session.query(m.Decision).filter(m.Decision.minutes_id == minutes.id), m.Decision, user)
@@ -529,7 +543,7 @@ def followup_pdf(session, user, meeting: m.Meeting, on: Optional[dt.date] = None
     from app.pdf import build_followup
 
     rows = followup_rows(session, user, meeting, on)
-    minutes = current_minutes(meeting)
+    minutes = current_minutes(meeting, user, session)
     table = TableData(FOLLOWUP_HEADERS, [[f"（{r['seq']}）", r["content"], r["units"],
                                           f"{r['deadline']:%Y-%m-%d}" if r["deadline"] else "", r["status"],
                                           r["reply"], r["alert_label"]] for r in rows])

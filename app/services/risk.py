@@ -201,10 +201,18 @@ def cases_needing_plan(session, user=None) -> list[tuple]:
     return sorted(((c, a) for c, a in rows), key=lambda ca: (rank.get(ca[1].level, 9), -ca[1].score, ca[0].id))
 
 
-def risk_status(session, case) -> dict:
-    """What the case page shows: the latest assessment, whether a plan is needed, whether the
+def risk_status(session, case, user) -> dict:
+    """What the case page shows `user`: the latest assessment (only to those who may read
+    assessments: its score and level are the assessment's), whether a plan is needed, whether the
     acceptance gate blocks."""
+    from app.models.risk import Assessment
+    from app.security.scope import scope_clause
+
     latest = latest_assessment(session, case.id)
+    clause = scope_clause(Assessment, user)
+    if latest is not None and clause is not None and session.query(Assessment.id).filter(
+            Assessment.id == latest.id, clause).first() is None:
+        latest = None
     plan = has_approved_plan(session, case.id)
     return {
         "latest": latest,

@@ -235,7 +235,7 @@ class CaseView(CaseRules, ScopedModelView):
         case = self.datamodel.get(pk, self._base_filters)
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views, case=case,
-                                    risk=risk_status(db.session, case))
+                                    risk=risk_status(db.session, case, current_user()))
 
     @expose("/ledger/")
     @has_access

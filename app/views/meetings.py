@@ -138,6 +138,8 @@ class ShowItemMixin:
 
     def _get_show_widget(self, pk, item, *args, **kwargs):
         g.show_item = item
+        if isinstance(item, m.Meeting):
+            g.visible_minutes = svc.visible_minutes(db.session, item, current_user())
         return super()._get_show_widget(pk, item, *args, **kwargs)
 
 
@@ -340,7 +342,8 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
         meeting = _load(m.Meeting, pk)
         rows = svc.followup_rows(db.session, current_user(), meeting)
         return self.render_template("meetings/followup.html", title="督促落实情况", meeting=meeting, rows=rows,
-                                    minutes=svc.current_minutes(meeting), summary=svc.followup_summary(meeting, rows))
+                                    minutes=svc.current_minutes(meeting, current_user()),
+                                    summary=svc.followup_summary(meeting, rows))
 
     @expose("/followup_pdf/<int:pk>", methods=["GET"])
     @has_access

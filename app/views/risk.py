@@ -129,7 +129,7 @@ class AssessmentView(AssessmentRules, ScopedModelView):
             assessment = get_in_scope(db.session, m.Assessment, pk)
         except NotFound:
             abort(404)
-        status = risk_service.risk_status(db.session, assessment.case)
+        status = risk_service.risk_status(db.session, assessment.case, current_user())
         return self.render_template("risk/assessment_show.html", title="风险评估结果", a=assessment,
                                     result=risk_service.breakdown_of(assessment), status=status,
                                     is_latest=status["latest"] is not None and status["latest"].id == assessment.id,

@@ -58,8 +58,9 @@ class Factory:
     def minutes(self, meeting: m.Meeting, distributed_to: tuple[str, ...] = (), status: str = "draft", **fields) -> m.Minutes:
         values = dict(meeting=meeting, title=f"{meeting.title}纪要", body="一、会议认为\n（一）测试。", status=status)
         values.update(fields)
+        units = [self.unit(name) for name in distributed_to]  # before the new minutes join the session
         minutes = m.Minutes(**values)
-        minutes.distributions = [m.MinutesDistribution(unit=self.unit(name), kind="main") for name in distributed_to]
+        minutes.distributions = [m.MinutesDistribution(unit=unit, kind="main") for unit in units]
         db.session.add(minutes)
         db.session.commit()
         return minutes

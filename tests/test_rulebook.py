@@ -39,53 +39,57 @@ def _meeting(locked):
 
 
 # child model -> (relation to the parent, a text column to change, builder(locked) -> (parent, child))
-def _decision(locked):
+def _decision(locked, unit="县税务局"):
     n = next(_n)
     minutes = m.Minutes(meeting=_meeting(False), title=f"纪要{n}", body="正文", status="issued" if locked else "draft",
                         number=f"平府院联纪〔2026〕{500 + n}号" if locked else None)
-    child = m.Decision(minutes=minutes, seq=1, content="完成税收债权申报", lead_unit=_unit(), deadline=dt.date(2030, 1, 1))
+    minutes.distributions = [m.MinutesDistribution(unit=_unit(unit), kind="main")]
+    child = m.Decision(minutes=minutes, seq=1, content="完成税收债权申报", lead_unit=_unit(unit), deadline=dt.date(2030, 1, 1))
     return minutes, child
 
 
-def _topic(locked):
+def _topic(locked, unit="县税务局"):
     meeting = _meeting(locked)
-    return meeting, m.MeetingTopic(meeting=meeting, title="听取破产审判情况报告", reporting_unit=_unit())
+    return meeting, m.MeetingTopic(meeting=meeting, title="听取破产审判情况报告", reporting_unit=_unit(unit))
 
 
-def _attendance(locked):
+def _attendance(locked, unit="县税务局"):
     meeting = _meeting(locked)
-    return meeting, m.Attendance(meeting=meeting, unit=_unit(), status="present", person_name="张三")
+    return meeting, m.Attendance(meeting=meeting, unit=_unit(unit), status="present", person_name="张三")
 
 
-def _section(locked):
+def _section(locked, unit="县税务局"):
     n = next(_n)
     bulletin = m.Bulletin(kind="month", title=f"通报{n}", status="issued" if locked else "draft",
                           number=f"第{700 + n}期" if locked else None)
+    bulletin.distributions = [m.BulletinDistribution(unit=_unit(unit))]
     return bulletin, m.BulletinSection(bulletin=bulletin, seq=1, heading="一、案件受理情况", body="本期受理3件")
 
 
-def _measure(locked):
+def _measure(locked, unit="县税务局"):
     plan = m.DisposalPlan(case=_case(), title="维稳处置方案", status="approved" if locked else "draft")
-    return plan, m.PlanMeasure(plan=plan, seq=1, content="做好职工安置", responsible_unit=_unit(), deadline=dt.date(2030, 1, 1))
+    return plan, m.PlanMeasure(plan=plan, seq=1, content="做好职工安置", responsible_unit=_unit(unit),
+                               deadline=dt.date(2030, 1, 1))
 
 
 def _group(locked):
     return m.CoordinationGroup(name=f"协调组{next(_n)}", case=_case(), status="dissolved" if locked else "active")
 
 
-def _member(locked):
+def _member(locked, unit="县税务局"):
     group = _group(locked)
-    return group, m.GroupMember(group=group, role="member", unit=_unit(), person_name="李四")
+    return group, m.GroupMember(group=group, role="member", unit=_unit(unit), person_name="李四")
 
 
-def _log(locked):
+def _log(locked, unit="县税务局"):
     group = _group(locked)
+    group.members = [m.GroupMember(role="member", unit=_unit(unit), person_name="王五")]
     return group, m.GroupLog(group=group, log_date=dt.date(2026, 3, 2), content="召开协调会", author="办公室")
 
 
-def _entry(locked):
+def _entry(locked, unit="县税务局"):
     evaluation = m.Evaluation(year=2000 + next(_n), title="年度评价", status="issued" if locked else "draft")
-    return evaluation, m.EvaluationEntry(evaluation=evaluation, unit=_unit(), metrics="{}")
+    return evaluation, m.EvaluationEntry(evaluation=evaluation, unit=_unit(unit), metrics="{}")
 
 
 CHILDREN = {
@@ -115,8 +119,8 @@ def _views(app, model):
     return pages, apis
 
 
-def _build(model, locked):
-    parent, child = CHILDREN[model][2](locked)
+def _build(model, locked, unit="县税务局"):
+    parent, child = CHILDREN[model][2](locked, unit)
     db.session.add_all([parent, child])
     db.session.commit()
     return parent.id, child.id
@@ -348,3 +352,42 @@ def test_parallel_extension_requests_leave_one_pending(app, clients, factory):
     pending = db.session.query(m.ExtensionRequest).filter_by(matter_id=matter_id, status="pending").count()
     assert pending == 1
     assert sorted(codes) == [200, 409, 409]
+
+
+@pytest.mark.parametrize("model", PAGE_CASES)
+def test_child_views_keep_other_units_rows_out(app, clients, factory, model):
+    """Every page and API of every child model, as 县税务局's liaison: another unit's row answers 404
+    (403 where the role lacks the permission at all) and is unchanged; the unit's own row shows."""
+    relation, text_column, _ = CHILDREN[model]
+    sm = app.appbuilder.sm
+    tax = db.session.query(m.AppUser).filter_by(username="tax").one()
+    pages, apis = _views(app, model)
+    web, api = clients.web("tax"), clients.api("tax")
+    hidden_by_draft = model is m.EvaluationEntry  # an issued evaluation is every unit's to read
+    _, hidden = _build(model, locked=not hidden_by_draft, unit="县人社局")
+    _, visible = _build(model, locked=True, unit="县税务局")
+    before = getattr(_fresh(model, hidden), text_column)
+
+    def may(permission, view):
+        return sm.exist_permission_on_roles(view.class_permission_name, permission, [r.id for r in tax.roles])
+
+    def expect(response, permission, view):
+        assert response.status_code == (404 if may(permission, view) else 403), (response.request.path, permission)
+
+    for view in pages:
+        base = view.route_base
+        expect(web.get(f"{base}/show/{hidden}"), "can_show", view)
+        if may("can_show", view):
+            assert web.get(f"{base}/show/{visible}").status_code == 200
+        if "can_edit" in view.base_permissions:
+            expect(web.get(f"{base}/edit/{hidden}"), "can_edit", view)
+            expect(web.post(f"{base}/edit/{hidden}", data={text_column: "越权修改"}), "can_edit", view)
+        if "can_delete" in view.base_permissions:
+            expect(web.post(f"{base}/delete/{hidden}"), "can_delete", view)
+    for view in apis:  # the API shares the page's permission names (app/views/base.py)
+        url = f"/api/v1/{view.resource_name}/{hidden}"
+        expect(api.get(url), "can_show", view)
+        expect(api.put(url, json={text_column: "越权修改"}), "can_edit", view)
+        expect(api.delete(url), "can_delete", view)
+    row = _fresh(model, hidden)
+    assert row is not None and getattr(row, text_column) == before

@@ -29,6 +29,11 @@ def test_prefill_cannot_link_a_hidden_record(clients, factory):
     assert clue.matter_id is None and clue.case_id is None
     page = web.get(f"/clue/show/{clue.id}").get_data(as_text=True)
     assert "人社局内部核查事项" not in page and "人社独有案件" not in page
+    # control: a matter the unit sees is linked through the same prefill
+    own = factory.matter(lead="县税务局", title="税务局可见事项")
+    web.post(f"/clue/add?_flt_0_matter={own.id}", data={"title": "可见事项的线索", "description": "描述"})
+    db.session.expire_all()
+    assert db.session.query(m.ClueReport).filter_by(title="可见事项的线索").one().matter_id == own.id
     # the draft matter's title is not reachable either
     draft = factory.matter(lead="县税务局", status="draft", title="尚未函告的草稿事项")
     web.post(f"/clue/add?_flt_0_matter={draft.id}", data={"title": "第二条线索", "description": "描述"})

@@ -230,12 +230,18 @@ def test_import_permissions_and_template(clients, factory):
         assert res.status_code in (401, 403), user
         body = {"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")}
     assert web(clients, "tax").get("/caseview/import/").status_code == 403
-    assert clients.api("tax").get("/api/v1/case/export.xlsx").status_code in (401, 403)
     assert db.session.query(m.Case).count() == 0
     ok = web(clients, "office").post("/caseview/import/", data={"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")},
                                     content_type="multipart/form-data")
     assert ok.status_code == 302
     assert db.session.query(m.Case).one().case_number == GOOD["case_number"]
+    # a unit may export (can_export), but only the cases in its scope: not the one just imported
+    export = clients.api("tax").get("/api/v1/case/export.xlsx")
+    assert export.status_code == 200
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(export.data)).worksheets[0].iter_rows()]
+    assert GOOD["case_number"] not in str(rows)
+    assert GOOD["case_number"] in str([[c.value for c in row] for row in load_workbook(io.BytesIO(
+        clients.api("office").get("/api/v1/case/export.xlsx").data)).worksheets[0].iter_rows()])
 
 
 def test_units_add_progress_only_on_their_cases(clients, factory):

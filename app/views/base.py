@@ -128,7 +128,10 @@ MAX_PK = 2 ** 63 - 1
 
 
 def as_pk(value) -> int | None:
-    """A primary key from user input, or None for anything that cannot be one (text, 20 digits …)."""
+    """A primary key from user input, or None for anything that cannot be one (text, 20 digits …).
+    FAB hands filter values over as a list of one."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if len(value) == 1 else None
     try:
         pk = int(str(value).strip())
     except (TypeError, ValueError):

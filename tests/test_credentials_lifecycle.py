@@ -148,7 +148,14 @@ def test_admin_password_reset_ends_every_cookie_and_token(app, clients, viewer_r
 def test_own_password_change_keeps_this_page_and_ends_every_other_credential(app, viewer_restored):
     web, tokens = credentials(app, "viewer")
     laptop = web_login(app, "viewer")  # another browser of the same user
+    # a page session alone cannot change the password (a borrowed or stolen cookie would lock the owner out)
     response = web.post("/resetmypassword/form", data={"password": OWN_PASSWORD, "conf_password": OWN_PASSWORD})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "请输入当前密码" in html
+    assert html.index("当前密码") < html.index('name="password"')  # asked first
+    assert web_ok(laptop) and access_ok(app, tokens)  # nothing changed, nothing ended
+    response = web.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": OWN_PASSWORD,
+                                                       "conf_password": OWN_PASSWORD})
     assert response.status_code == 302
     assert web_ok(web)  # the page the user changed it on carries on
     assert not web_ok(laptop) and not access_ok(app, tokens) and not refresh_ok(app, tokens)
@@ -381,7 +388,8 @@ def test_forced_change_gate_applies_to_old_tokens(app, clients, viewer_restored)
                      app.test_client().post("/api/v1/security/refresh", headers=bearer(tokens["refresh_token"]))):
         assert response.status_code == 403 and "修改密码" in response.json["message"], response.json
     assert "/resetmypassword/form" in web.get("/matter/list/").headers["Location"]
-    assert web.post("/resetmypassword/form", data={"password": OWN_PASSWORD, "conf_password": OWN_PASSWORD}).status_code == 302
+    assert web.post("/resetmypassword/form", data={"current_password": PASSWORD, "password": OWN_PASSWORD,
+                                                   "conf_password": OWN_PASSWORD}).status_code == 302
     assert web_ok(web)
     assert not access_ok(app, tokens)  # the change ended the old tokens; a new login gets new ones
     assert access_ok(app, api_login(app, "viewer", OWN_PASSWORD))

@@ -10,6 +10,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, get_jw
 from marshmallow import ValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager as FabSecurityManager
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswordView
@@ -29,26 +30,58 @@ from app.security.sessions import end_session, open_session, session_ends_at, us
 PASSWORD_HINT = _("至少 12 个字符，可用中文、空格和任意符号，建议用一句好记的长句；过于常见的口令会被拒绝")
 
 
+def _new_password_field():
+    return PasswordField(_("新密码"), description=PASSWORD_HINT,
+                         validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget())
+
+
+def _confirm_password_field():
+    return PasswordField(_("确认密码"), description=_("请再输入一次新密码"),
+                         validators=[EqualTo("password", message=_("两次输入的密码不一致"))],
+                         widget=BS3PasswordFieldWidget())
+
+
 class PolicyResetPasswordForm(ResetPasswordForm):
     """FAB's form said "this application does not check this for you" — it does now."""
 
-    password = PasswordField(_("密码"), description=PASSWORD_HINT,
-                             validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget())
+    password = _new_password_field()
     # redefined after `password` so that the form keeps its order (WTForms orders by creation)
-    conf_password = PasswordField(_("确认密码"), description=_("请再输入一次新密码"),
-                                  validators=[EqualTo("password", message=_("两次输入的密码不一致"))],
-                                  widget=BS3PasswordFieldWidget())
+    conf_password = _confirm_password_field()
+
+
+def _is_current_password(form, field):
+    """Changing one's own password needs the current one: a borrowed or stolen page session must not
+    be enough to lock the owner out (OWASP ASVS 2.1.6)."""
+    from werkzeug.security import check_password_hash
+    from wtforms.validators import ValidationError as FormValidationError
+
+    user = g.get("user")
+    if not field.data or not getattr(user, "password", None) or not check_password_hash(user.password, field.data):
+        raise FormValidationError("当前密码不正确")
+
+
+class OwnPasswordForm(DynamicForm):
+    """The user's own change: current password first, then the new one twice (WTForms keeps the order
+    of definition)."""
+
+    current_password = PasswordField(_("当前密码"), description=_("为确认是您本人，请先输入当前密码"),
+                                     validators=[DataRequired(message=_("请输入当前密码")), _is_current_password],
+                                     widget=BS3PasswordFieldWidget())
+    password = _new_password_field()
+    conf_password = _confirm_password_field()
 
 
 # Same class names as FAB's: the endpoints and permission names stay ResetMyPasswordView / ResetPasswordView.
 class ResetMyPasswordView(FabResetMyPasswordView):
-    form = PolicyResetPasswordForm
+    form = OwnPasswordForm
     form_title = _("修改密码")
+    message = _("密码已修改。您在其他浏览器或设备上的登录和 API 令牌均已失效，本页面可继续使用。")
 
 
 class ResetPasswordView(FabResetPasswordView):
     form = PolicyResetPasswordForm
     form_title = _("重设用户密码")
+    message = _("密码已重设。该用户的全部登录会话和 API 令牌已立即失效，下次登录须设置新密码。")
 
 
 class UnitUserView(UserDBModelView):

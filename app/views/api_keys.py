@@ -57,8 +57,10 @@ class ApiKeyView(ModelView):
         "expires_on": _("有效期至"), "last_used_on": _("最近使用时间"), "last_used_from": _("最近使用地址"),
         "revoked_on": _("吊销时间"), "revoked_by": _("吊销人"),
     }
-    formatters_columns = {"account": account_label, "created_on": _when, "last_used_on": _when,
-                          "expires_on": _when, "revoked_on": _when}
+    formatters_columns = {"account": account_label, "created_on": _when, "last_used_on": lambda v: _when(v) or "从未使用",
+                          "expires_on": lambda v: _when(v) or "长期有效，直到吊销", "revoked_on": _when,
+                          "key_prefix": lambda v: f"{v}…", "created_by": lambda v: v or "",
+                          "revoked_by": lambda v: v or "", "last_used_from": lambda v: v or ""}
     description_columns = {"key_prefix": _("密钥的开头几位，用于辨认；完整密钥只在签发时显示一次")}
 
     @expose("/add", methods=["GET", "POST"])

@@ -311,3 +311,19 @@ def test_cli_creates_lists_and_revokes(app, runner):
     assert app.test_client().get("/api/v1/item/", headers=bearer(secret)).status_code == 401
     assert "已吊销" in runner.invoke(args=["apikeys", "list", "--all"]).output
     assert runner.invoke(args=["apikeys", "revoke", secret[:13]]).exit_code != 0  # already revoked
+
+
+def test_revocation_on_one_server_refuses_the_key_on_another_at_once(app, clients):
+    from tests.conftest import build_test_app
+
+    other = build_test_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    make_account(app, "feed-i", "Office")
+    key_id, secret = issue(app, "feed-i")
+    assert other.test_client().get("/api/v1/item/", headers=bearer(secret)).status_code == 200
+    assert clients.admin.post(f"/apikeys/action/revoke/{key_id}").status_code == 302
+    assert other.test_client().get("/api/v1/item/", headers=bearer(secret)).status_code == 401
+    with other.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

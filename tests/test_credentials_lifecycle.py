@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import jwt as pyjwt
 import pytest
 
 from tests.conftest import PASSWORD
@@ -32,6 +31,14 @@ def api_login(app, username, password=PASSWORD, refresh=True):
         "username": username, "password": password, "provider": "db", "refresh": refresh})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json
+
+
+def claims_of(app, token) -> dict:
+    """A token's claims, its signature checked (flask-jwt-extended, as the server reads it)."""
+    from flask_jwt_extended import decode_token
+
+    with app.app_context():
+        return decode_token(token)
 
 
 def bearer(token):
@@ -279,7 +286,7 @@ def test_refresh_keeps_the_session_and_a_refreshed_token_dies_with_it(app):
     response = app.test_client().post("/api/v1/security/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
     refreshed = {"access_token": response.json["access_token"], "refresh_token": tokens["refresh_token"]}
-    claims = [pyjwt.decode(t, options={"verify_signature": False}) for t in
+    claims = [claims_of(app, t) for t in
               (tokens["access_token"], tokens["refresh_token"], refreshed["access_token"])]
     assert len({c["sid"] for c in claims}) == 1 and claims[2]["fresh"] is False
     assert access_ok(app, refreshed)
@@ -291,9 +298,9 @@ def test_refresh_token_lives_no_longer_than_a_page_session(app):
     tokens = api_login(app, "office")
     max_seconds = app.config["SESSION_MAX_HOURS"] * 3600
     for token in (tokens["access_token"], tokens["refresh_token"]):
-        claims = pyjwt.decode(token, options={"verify_signature": False})
+        claims = claims_of(app, token)
         assert claims["exp"] - claims["iat"] <= max_seconds
-    refresh = pyjwt.decode(tokens["refresh_token"], options={"verify_signature": False})
+    refresh = claims_of(app, tokens["refresh_token"])
     assert refresh["exp"] - refresh["iat"] >= max_seconds - 5  # not shorter than the session either
 
 
@@ -352,7 +359,7 @@ def test_a_token_of_one_user_cannot_borrow_another_users_session(app):
     from flask_jwt_extended import create_access_token
 
     tokens = api_login(app, "tax")
-    sid = pyjwt.decode(tokens["access_token"], options={"verify_signature": False})["sid"]
+    sid = claims_of(app, tokens["access_token"])["sid"]
     with app.test_request_context():
         forged = create_access_token(identity=str(user_row(app, "office").id), additional_claims={"sid": sid})
     assert app.test_client().get("/api/v1/item/", headers=bearer(forged)).status_code == 401
@@ -411,3 +418,40 @@ def test_a_jwt_request_checks_its_session_and_loads_the_user_in_one_statement(ap
     statements = counter.statements
     credential = [s for s in statements if "login_session" in s or "FROM ab_user" in s]
     assert len(credential) == 1 and "login_session" in credential[0], credential
+
+
+def test_reset_page_for_nobody_is_a_404(app, clients):
+    for pk in ("987654", "abc"):
+        response = clients.admin.post(f"/resetpassword/form?pk={pk}",
+                                      data={"password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
+        assert response.status_code == 404, pk
+
+
+# --- every worker ---------------------------------------------------------------------------------
+
+def test_an_ending_on_one_server_is_seen_by_another_at_once(app, clients, viewer_restored):
+    """Two app instances on one database (two gunicorn workers, two servers): nothing is cached per
+    process, so a logout or reset through one refuses the credentials on the other."""
+    from tests.conftest import build_test_app
+
+    other = build_test_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    tokens = api_login(app, "office")
+    assert access_ok(other, tokens)  # a token from one server works on the other
+    app.test_client().post("/api/v1/security/logout", headers=bearer(tokens["access_token"]))
+    assert not access_ok(other, tokens) and not refresh_ok(other, tokens)
+
+    web, tokens = credentials(app, "viewer")
+    assert access_ok(other, tokens)
+    with other.app_context():
+        other_admin = other.test_client()
+        other_admin.post("/login/", data={"username": "admin", "password": PASSWORD})
+        viewer_id = user_row(other, "viewer").id
+        response = other_admin.post(f"/resetpassword/form?pk={viewer_id}",
+                                    data={"password": NEW_PASSWORD, "conf_password": NEW_PASSWORD})
+        assert response.status_code == 302
+    assert all_dead(app, web, tokens)
+    with other.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

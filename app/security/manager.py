@@ -422,10 +422,13 @@ class SecurityManager(PermissionCacheMixin, FabSecurityManager):
         """Someone else (an administrator) setting the password means the user must choose their
         own at next sign-in; the user changing it themselves clears the flag."""
         user = self.get_user_by_id(userid)
+        if user is None:  # `?pk=` of nobody (or not a number) on the reset page
+            from flask import abort
+
+            abort(404)
         current = getattr(g, "user", None) if has_request_context() else None
-        if user is not None:
-            user.must_change_password = current is None or getattr(current, "id", None) != user.id
-        super().reset_password(userid, password)
+        user.must_change_password = current is None or getattr(current, "id", None) != user.id
+        super().reset_password(user.id, password)
 
     def current_unit_id(self):
         return getattr(getattr(g, "user", None), "unit_id", None)

@@ -327,3 +327,14 @@ def test_revocation_on_one_server_refuses_the_key_on_another_at_once(app, client
 
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_spec_documents_keys_and_token_sessions(app, clients):
+    spec = clients.api("admin").get("/api/v1/_openapi").json
+    schemes = spec["components"]["securitySchemes"]
+    assert "fyld_" in schemes["api_key"]["description"] and schemes["api_key"]["scheme"] == "bearer"
+    assert {"jwt": []} in spec["paths"]["/api/v1/item/"]["get"]["security"]
+    assert {"api_key": []} in spec["paths"]["/api/v1/item/"]["get"]["security"]
+    for path in ("login", "refresh", "logout"):
+        operation = spec["paths"][f"/api/v1/security/{path}"]["post"]
+        assert re.search(r"[\u4e00-\u9fff]", operation["description"]) and "200" in operation["responses"], path

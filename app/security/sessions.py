@@ -110,8 +110,8 @@ def end_session(db_session, sid: str | None) -> bool:
 def end_user_sessions(db_session, user_id: int, keep_sid: str | None = None) -> int:
     """Sign a user out everywhere (pages and API tokens), except the session `keep_sid` if given.
 
-    Runs inside the caller's transaction (a flush hook calls it), so the ending commits or rolls
-    back with the change that caused it.
+    Runs inside the caller's transaction (`db_session` is a Session or the flush's Connection), so
+    the ending commits or rolls back with the change that caused it.
     """
     statement = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
     if keep_sid:
@@ -148,15 +148,16 @@ def _collect(session, flush_context, instances) -> None:
         if isinstance(obj, User) and obj.id is not None:
             changed = _changed(obj)
             if changed:
-                keep = _own_password_change(obj.id, changed)
-                previous = pending.get(obj.id)
-                if previous is not None:  # two flushes in one transaction: the stricter one wins
-                    changed = sorted(set(previous[0]) | set(changed))
-                    keep = keep if previous[1] == keep else None
-                pending[obj.id] = (changed, keep, getattr(obj, "username", ""), not getattr(obj, "active", True))
+                pending[obj.id] = (changed, _own_password_change(obj.id, changed), getattr(obj, "username", ""),
+                                   not getattr(obj, "active", True))
     for obj in session.deleted:
         if isinstance(obj, User) and obj.id is not None:
             pending[obj.id] = (["deleted"], None, getattr(obj, "username", ""), True)
+
+
+def _actor_name() -> str:
+    user = g.get("user") if has_request_context() else None
+    return getattr(user, "username", None) or "命令行"
 
 
 def _apply(session, flush_context) -> None:
@@ -167,17 +168,14 @@ def _apply(session, flush_context) -> None:
         return
     connection = session.connection()
     for user_id, (changed, keep, username, inactive) in pending.items():
-        ended = connection.execute(
-            update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None),
-                                       *([LoginSession.sid != keep] if keep else []))
-            .values(ended_at=_now())).rowcount or 0
+        ended = end_user_sessions(connection, user_id, keep_sid=keep)
         revoked = 0
         if inactive:
             # A deactivated (or deleted) account's keys stay dead: reactivating it does not revive them.
             revoked = connection.execute(
                 update(ApiCredential.__table__).where(ApiCredential.__table__.c.user_id == user_id,
                                                       ApiCredential.__table__.c.revoked_on.is_(None))
-                .values(revoked_on=dt.datetime.now(), active=False)).rowcount or 0
+                .values(revoked_on=dt.datetime.now().replace(microsecond=0), revoked_by=_actor_name())).rowcount or 0
         if ended or revoked or "password" in changed:
             reasons = "、".join(REASONS[c] for c in changed)
             text = f"结束用户 {username} 的 {ended} 个登录会话（{reasons}）"

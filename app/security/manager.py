@@ -323,6 +323,8 @@ class SecurityManager(PermissionCacheMixin, FabSecurityManager):
     resetmypasswordview = ResetMyPasswordView
     resetpasswordview = ResetPasswordView
     security_api = FyldSecurityApi
+    # FAB's key checks (protect(), has_access) on our model; keys are issued on 系统管理 → API 密钥
+    # (app/views/api_keys.py): FAB's own ApiKeyApi stays unregistered (FAB_ADD_SECURITY_API = False).
     api_key_model = ApiCredential
 
     @property
@@ -385,25 +387,6 @@ class SecurityManager(PermissionCacheMixin, FabSecurityManager):
         g._session_user = user
         g._api_key_user = True
         return user
-
-    def create_api_key(self, user, name, scopes=None, expires_on=None):
-        """FAB's interface, through our service (issuer, distinguishing prefix, checks)."""
-        from app.security.api_keys import create_key
-
-        key, raw = create_key(self.session, g.get("user") if has_request_context() else None, user, name, expires_on)
-        self.session.commit()
-        return {"uuid": key.uuid, "name": key.name, "key": raw, "key_prefix": key.key_prefix, "scopes": key.scopes,
-                "created_on": key.created_on, "expires_on": key.expires_on}
-
-    def revoke_api_key(self, key_uuid):
-        from app.security.api_keys import revoke_key
-
-        key = self.get_api_key_by_uuid(key_uuid)
-        if key is None or key.revoked_on is not None:
-            return False
-        revoke_key(self.session, g.get("user") if has_request_context() else None, key)
-        self.session.commit()
-        return True
 
     def auth_user_db(self, username, password):
         user = super().auth_user_db(username, password)

@@ -117,6 +117,12 @@ class Config:
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     FAB_SAFE_REDIRECT_HOSTS = [h for h in os.environ.get("SAFE_REDIRECT_HOSTS", "").split(",") if h]
     JWT_ACCESS_TOKEN_EXPIRES = _env_int("JWT_ACCESS_TOKEN_MINUTES", 60) * 60
+    # A refresh token lives no longer than a page session (each token is also bound to its login
+    # session, checked on every request: see app/security/sessions.py).
+    JWT_REFRESH_TOKEN_EXPIRES = SESSION_MAX_HOURS * 3600
+    # API keys for integrations (issue 15): `Authorization: Bearer fyld_…`, issued on 系统管理 → API 密钥.
+    FAB_API_KEY_ENABLED = True
+    FAB_API_KEY_PREFIXES = ["fyld_"]
     FAB_API_SHOW_STACKTRACE = False
 
     # --- Mail (reminders); off unless MAIL_SERVER is set -------------------------------

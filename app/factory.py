@@ -43,6 +43,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         from app.models import locks
 
         locks.install()
+        from app.security import sessions
+
+        sessions.install()  # credential changes end the user's sessions, on every write path
         from app.extensions import configure_sqlite
 
         configure_sqlite(db.engine)

@@ -96,7 +96,8 @@ def register_web_hooks(app: Flask) -> None:
             expired = now - started > absolute.total_seconds() or now - seen > idle.total_seconds()
             if expired:
                 end_session(db.session, session.get("_sid"))
-            user = None if expired else user_of_open_session(db.session, session.get("_sid"), session["_user_id"])
+            user = None if expired else user_of_open_session(db.session, session.get("_sid"), session["_user_id"],
+                                                             kind="web")
             g._session_user = user
             if user is None:
                 session.clear()
@@ -159,6 +160,15 @@ def register_web_hooks(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         return error_response(exc.code or 500)
 
+    from app.security.api_keys import CredentialRefused, PasswordChangeRequired
+
+    # Flask files handlers of HTTP errors by status code: each class with its own code is named here.
+    @app.errorhandler(CredentialRefused)
+    @app.errorhandler(PasswordChangeRequired)
+    def _credential_refused(exc: CredentialRefused):
+        # a refused API key or token, or a forced password change: 401/403 with its own message
+        return error_response(exc.code, exc.message)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DisconnectionError)
@@ -210,15 +220,19 @@ def _install_login_session_signals(app: Flask) -> None:
         from app.security.sessions import open_session
 
         now = int(time.time())
-        session["_sid"] = open_session(db.session, user.id, app.config["SESSION_MAX_HOURS"])
+        session["_sid"] = open_session(db.session, user.id, app.config["SESSION_MAX_HOURS"], kind="web")
         session["_started"] = now
         session["_seen"] = now
 
     def _logged_out(sender, user, **extra):
         from app.extensions import db
         from app.security.sessions import end_session
+        from app.services.audit import log_event
 
-        end_session(db.session, session.pop("_sid", None))
+        sid = session.pop("_sid", None)
+        if sid and getattr(user, "username", None):
+            log_event(db.session, "logout", f"退出登录：{user.username}", username=user.username, user_id=user.id)
+        end_session(db.session, sid)
 
     user_logged_in.connect(_logged_in, app, weak=False)
     user_logged_out.connect(_logged_out, app, weak=False)

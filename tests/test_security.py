@@ -265,9 +265,12 @@ def test_user_add_page_enforces_the_policy(hardened_app):
     assert login(hardened_app.test_client(), "newbie", good).status_code == 302
 
 
-def _set_password_via(client, url, password):
+def _set_password_via(client, url, password, current=None):
     token = csrf_token(client, url)
-    return client.post(url, data={"password": password, "conf_password": password, "csrf_token": token})
+    data = {"password": password, "conf_password": password, "csrf_token": token}
+    if current is not None:
+        data["current_password"] = current
+    return client.post(url, data=data)
 
 
 def test_admin_reset_enforces_policy_and_forces_the_user_to_choose_a_new_password(hardened_app):
@@ -296,10 +299,13 @@ def test_admin_reset_enforces_policy_and_forces_the_user_to_choose_a_new_passwor
                                           json={"username": "viewer", "password": temporary, "provider": "db"})
     assert api.status_code == 401 and "修改密码" in api.json["message"]
 
-    assert _set_password_via(viewer, "/resetmypassword/form", "password1234").status_code == 200  # blocklisted
+    assert _set_password_via(viewer, "/resetmypassword/form", "password1234", temporary).status_code == 200  # blocklisted
     assert _user(hardened_app, "viewer").must_change_password is True
     mine = "我自己选的一句很长的口令"
-    assert _set_password_via(viewer, "/resetmypassword/form", mine).status_code == 302
+    response = _set_password_via(viewer, "/resetmypassword/form", mine, "not the current one")  # proves nothing
+    assert response.status_code == 200 and "当前密码不正确" in response.get_data(as_text=True)
+    assert _user(hardened_app, "viewer").must_change_password is True
+    assert _set_password_via(viewer, "/resetmypassword/form", mine, temporary).status_code == 302
     assert _user(hardened_app, "viewer").must_change_password is False
     assert viewer.get("/").status_code == 200
     _set_password_back(hardened_app, "viewer")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 
 def register_cli(app) -> None:
-    from app.cli import seed, users
+    from app.cli import apikeys, seed, users
 
+    app.cli.add_command(apikeys.apikeys_group)
     app.cli.add_command(seed.seed_group)
     app.cli.add_command(users.users_group)
     app.cli.add_command(users.roles_group)

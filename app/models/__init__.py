@@ -1,6 +1,6 @@
 """All models, grouped by domain; importing this package registers every table on FAB's metadata."""
 from app.models.base import Model  # noqa: F401
-from app.models.org import (Category, DocCounter, Holiday, LoginSession, Notification, Setting, Unit, AppUser,  # noqa: F401
+from app.models.org import (ApiCredential, Category, DocCounter, Holiday, LoginSession, Notification, Setting, Unit, AppUser,  # noqa: F401
                             category_unit)
 from app.models.cases import Case, CaseProgress  # noqa: F401
 from app.models.supervision import (ExtensionRequest, Matter, MatterAssignment, MatterEvent,  # noqa: F401

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from flask_appbuilder.security.sqla.models import ApiKey as FabApiKey
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import (Boolean, Column, Date, ForeignKey, Integer, String, Table, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Model, TimestampMixin, VersionedMixin, label_of
@@ -131,16 +132,53 @@ class Notification(Model):
     read_at: Mapped[Optional[dt.datetime]] = mapped_column(index=True)
 
 
-class LoginSession(Model):
-    """A signed-in page session (issue 7): the cookie names it, logout ends it server-side.
+SESSION_KIND_LABELS = {"web": "网页", "api": "API 令牌"}
 
-    Flask's session cookie is signed, not stored: without this row an old cookie copied before
-    logout would still sign its holder in. Written with plain statements (not audited: the audit
-    log records sign-ins and sign-outs itself).
+
+class LoginSession(Model):
+    """A signed-in session (issue 7, issue 11): every credential a person holds names one row.
+
+    A page session's cookie carries its `sid`; an API login's access and refresh tokens carry it as
+    the `sid` claim. Flask's cookie and a JWT are signed, not stored: without this row a copy taken
+    before logout, a password reset or a deactivation would still sign its holder in. `seen_at`
+    is the server-side idle clock (updated at most once a minute). Written with plain statements
+    (not audited row by row: the audit log records sign-ins, sign-outs and sessions ended).
     """
 
     __tablename__ = "login_session"
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="web", server_default=text("'web'"))
     created_at: Mapped[dt.datetime] = mapped_column(nullable=False, index=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(nullable=False)
     ended_at: Mapped[Optional[dt.datetime]] = mapped_column(nullable=True)
+
+
+class ApiCredential(FabApiKey):
+    """An integration's API key (issue 15) on FAB's own `ab_api_key` table, with what the admin needs
+    to know besides FAB's columns: where it was last used from, who issued and who revoked it.
+
+    The key acts as its user account (role, unit): the request loads that user exactly as a sign-in
+    does, so every permission and row-level rule applies unchanged. Only hashes are stored; the
+    secret is shown once, at creation.
+    """
+
+    last_used_from: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    # user names, not foreign keys: they stay readable after an account is deleted (and FAB's
+    # ApiKey.user relationship needs the table's only foreign key to ab_user)
+    created_by: Mapped[Optional[str]] = mapped_column(String(128), nullable=True)
+    revoked_by: Mapped[Optional[str]] = mapped_column(String(128), nullable=True)
+    account: Mapped[AppUser] = relationship(AppUser, viewonly=True, lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"{self.name}（{self.key_prefix}…）"
+
+    @property
+    def status_label(self) -> str:
+        import datetime as _dt
+
+        if self.revoked_on is not None or not self.active:
+            return "已吊销"
+        if self.expires_on is not None and self.expires_on < _dt.datetime.now():
+            return "已过期"
+        return "有效"

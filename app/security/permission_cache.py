@@ -76,6 +76,10 @@ class PermissionCacheMixin:
         preloaded = g.get("_session_user")
         if preloaded is not None and str(preloaded.id) == str(pk):
             return preloaded  # already loaded with its open-session check (app/web.py)
+        try:
+            pk = int(pk)  # FAB passes the reset-password page's `?pk=` as text: PostgreSQL will not compare it
+        except (TypeError, ValueError):
+            return None
         model = self.user_model
         return (self.session.query(model).options(joinedload(model.roles), joinedload(model.groups))
                 .filter(model.id == pk).one_or_none())

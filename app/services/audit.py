@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, object_session
 
 SKIPPED_TABLES = {"audit_log", "doc_counter", "notification", "matter_event", "ab_permission",
                   "ab_view_menu", "ab_permission_view"}
-SECRET_COLUMNS = {"password"}
+SECRET_COLUMNS = {"password", "key_hash", "lookup_hash"}  # never a hash of a password or an API key
 NOISE_COLUMNS = {"version_id", "updated_at", "changed_on", "last_login", "login_count", "fail_login_count"}
 _installed: set[int] = set()
 

@@ -29,7 +29,7 @@ def add_link(appbuilder, name: str, href: str, category: str, resource: str, per
 
 
 def register_views(appbuilder) -> None:
-    from app.views import (audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
+    from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
                            supervision)
 
     # Order = menu order: workbench first, then the six mechanisms, then reference data and admin.
@@ -43,5 +43,6 @@ def register_views(appbuilder) -> None:
     evaluation.register(appbuilder)
     basic.register(appbuilder)
     audit.register(appbuilder)
+    api_keys.register(appbuilder)
     order = {name: index for index, name in enumerate(MENU_ORDER)}
     appbuilder.menu.menu.sort(key=lambda item: order.get(item.name, len(order)))

@@ -16,7 +16,7 @@ from app.views.dashboard import ShowExtrasMixin
 
 
 ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
-                 "logout": "退出", "export": "导出"}
+                 "logout": "退出", "export": "导出", "sessions_ended": "结束会话", "api_key_used": "API密钥调用"}
 TABLE_LABELS = {
     "unit": "成员单位", "ab_user": "用户", "setting": "系统设置", "holiday": "节假日", "category": "事项类别",
     "bankruptcy_case": "破产案件", "case_progress": "案件进展", "matter": "协调事项", "matter_assignment": "承办单位",
@@ -25,7 +25,7 @@ TABLE_LABELS = {
     "bulletin": "通报", "bulletin_section": "通报内容", "assessment": "风险评估", "disposal_plan": "处置方案",
     "plan_measure": "处置措施", "research_project": "联合调研", "proposal": "提案", "coordination_group": "领导协调组",
     "group_member": "协调组成员", "group_log": "协调组工作日志", "evaluation": "年度评价通报",
-    "evaluation_entry": "单位评价", "clue_report": "违纪违法线索", "attachment": "附件",
+    "evaluation_entry": "单位评价", "clue_report": "违纪违法线索", "attachment": "附件", "ab_api_key": "API 密钥",
 }
 
 

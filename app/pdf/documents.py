@@ -102,8 +102,9 @@ def _contact(doc: Doc, name: str, phone: str) -> None:
     if clean(phone).strip():
         parts.append("联系电话：" + clean(phone).strip())
     if parts:
+        doc.keep_with_previous(LINE_PITCH + BODY_SIZE, 2)     # never the first line of a page
         doc.blank_lines(1)
-        _plain_para(doc, "\u3000\u3000".join(parts))
+        doc.add(Para([("\u3000\u3000".join(parts), doc.fonts.body)], aux=True))
 
 
 def deadline_sentence(deadline) -> str:
@@ -213,8 +214,9 @@ def build_minutes(data: MinutesData, *, pdf_font: str | None = None) -> bytes:
     mark = head.special_meeting_mark if (data.kind or "").strip() == "special" else head.meeting_mark
     decisions = sorted(data.decisions or [], key=lambda d: d.seq)
     doc = Doc(fonts, title=clean(data.title), author=head.issuer,
-              keep_words=_names(head.issuer, [d.lead_unit for d in decisions], [c for d in decisions for c in d.co_units],
-                                data.present, data.on_leave, data.nonvoting, data.main_recipients, data.cc_recipients))
+              keep_words=_names(head.issuer, [d.lead_unit for d in decisions],
+                                [c for d in decisions for c in d.co_units], data.present, data.on_leave,
+                                data.nonvoting, data.main_recipients, data.cc_recipients))
     _red_header(doc, mark, [data.issue_label, data.number], head.issuer, data.date)
     add_title(doc, data.title, space_after=LINE_PITCH if not data.amends else 0.0)
     if clean(data.amends).strip():
@@ -254,7 +256,8 @@ def build_bulletin(data: BulletinData, *, pdf_font: str | None = None) -> bytes:
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
     doc = Doc(fonts, title=clean(data.title), author=head.issuer,
-              keep_words=_names(head.issuer, data.recipients, [r[0] for t in data.tables or [] for r in t.rows or [] if r]))
+              keep_words=_names(head.issuer, data.recipients,
+                                [r[0] for t in data.tables or [] for r in t.rows or [] if r]))
     _red_header(doc, head.bulletin_mark, [data.issue_label, data.number], head.issuer, data.date)
     add_title(doc, data.title)
     _recipient(doc, data.recipients)

@@ -229,7 +229,7 @@ def face_name(font: str) -> str:
     face = getattr(f, "face", None)
     raw = getattr(face, "name", None) if face is not None else None
     if isinstance(raw, bytes):
-        return raw.decode("latin-1")
+        return (raw + (getattr(face, "subfontNameX", b"") or b"")).decode("latin-1")   # TTC faces: name-N
     return raw or font
 
 

@@ -77,8 +77,9 @@ NO_LINE_START = set("，。、；：？！）》」』”’〕】…%,.;:?!)]}�
 NO_LINE_END = set("（《「『“‘〔【([{")
 #: two-character marks that are never split ("——" 破折号, "……" 省略号)
 PAIRS = ("——", "……")
-#: a name or number wider than this (in ems) may still break, at its inner word boundaries
-KEEP_MAX_EM = 6.0
+#: a name or number wider than this (in ems) may still break, at its inner word boundaries: moving
+#: more than this to the next line would open wide gaps in the justified line it leaves
+KEEP_MAX_EM = 8.0
 #: squeezing closing punctuation onto a full line: at most this much tighter per gap, in ems (a
 #: reader sees glyphs collide past about 1/12 em)
 MAX_SQUEEZE_EM = 0.05
@@ -240,6 +241,7 @@ class Para:
     keep_with_next: bool = False
     keep_together: bool = False
     title: bool = False                    # break at whole words into a 梯形/菱形 shape (§7.3.1)
+    aux: bool = False                      # not body text (a contact line): never counts as it
 
 
 @dataclass
@@ -272,6 +274,7 @@ class TextOp:
     color: Color = BLACK
     hscale: float = 100.0
     pitch: float = LINE_PITCH
+    aux: bool = False
 
     @property
     def x(self) -> float:
@@ -316,9 +319,10 @@ def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: f
 
     A break between i-1 and i is allowed unless i is in `nobreak` (inside a protected name or
     number), chars[i] is closing punctuation, chars[i-1] opening punctuation, or both belong to a
-    short Latin/digit run.  When the line is full at a forbidden place, up to two closing marks are
-    squeezed onto it if that stays within MAX_SQUEEZE_EM per gap; otherwise the line ends at the last
-    allowed place within KEEP_MAX_EM ems back; only when there is none is the break forced.
+    short Latin/digit run.  When the line is full at a forbidden place, up to two more characters
+    (a closing mark, the end of a name) are squeezed onto it if that stays within MAX_SQUEEZE_EM per
+    gap; otherwise the line ends at the last allowed place within KEEP_MAX_EM ems back; only when
+    there is none is the break forced.
     """
     n = len(chars)
     runs = _word_runs(chars)
@@ -350,11 +354,13 @@ def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: f
         if end < n and not can_break(end):
             chosen = None
             k = end
-            while k < n and k - end < 2 and chars[k] in NO_LINE_START:      # squeeze closers in
+            while k < n and k - end < 2:                                    # squeeze in
                 k += 1
                 gaps = k - start - 1
                 over = natural_width(widths[start:k], cs) - avail
-                if gaps and cs - over / gaps >= -squeeze - EPS and can_break(k):
+                if not gaps or cs - over / gaps < -squeeze - EPS:
+                    break
+                if can_break(k):
                     chosen = k
                     break
             if chosen is None:                                              # move back
@@ -415,9 +421,10 @@ def _title_spans(text: str, widths: list[float], avail: float, nobreak: set[int]
     """Title lines broken at whole words (jieba) in a 梯形 or 菱形 shape (GB/T 9704 §7.3.1).
 
     Every way of cutting the title at word boundaries into the fewest lines (or one more) is scored:
-    no line wider than the block, adjacent lines differing by about two to three characters
-    (neither a rectangle of equal lines nor a stub), lengths that only rise, only fall, or rise
-    then fall (a diamond), never a valley.  Falls back to `greedy` when no cut fits."""
+    no line wider than the block, adjacent lines differing by two to six characters (neither a
+    rectangle of equal lines nor a stub), lengths that only rise, only fall, or rise then fall (a
+    diamond), never a valley; enterprise and registered names are never cut.  Falls back to
+    `greedy` when no cut fits."""
     from .words import organisation_spans, segment
 
     nobreak = set(nobreak)
@@ -448,10 +455,10 @@ def _title_spans(text: str, widths: list[float], avail: float, nobreak: set[int]
             lengths = [prefix[b] - prefix[a] for a, b in zip(bounds, bounds[1:])]
             if max(lengths) > avail + EPS:
                 continue
-            cost = _shape_cost(lengths, em) + 40.0 * (k - k_min)
+            cost = _shape_cost(lengths, em) + 100.0 * (k - k_min)
             if best_cost is None or cost < best_cost:
                 best, best_cost = bounds, cost
-        if best is not None and k == k_min and best_cost < 40.0:
+        if best is not None and k == k_min and best_cost < 100.0:
             break
     if best is None:
         return greedy
@@ -463,10 +470,13 @@ def _shape_cost(lengths: list[float], em: float) -> float:
         return 0.0
     diffs = [(b - a) / em for a, b in zip(lengths, lengths[1:])]
     cost = 0.0
-    for d in diffs:
-        if abs(d) < 0.75:
+    for d in map(abs, diffs):
+        if d < 0.75:
             cost += 25.0                     # two lines of (nearly) equal length: a rectangle
-        cost += (abs(d) - 2.5) ** 2
+        elif d < 2.0:
+            cost += (2.0 - d) * 4.0
+        elif d > 6.0:
+            cost += (d - 6.0) * 2.0          # 长短适宜: a much shorter line is acceptable, not ideal
     signs = [d > 0 for d in diffs]
     for a, b in zip(signs, signs[1:]):
         if not a and b:
@@ -571,7 +581,9 @@ class Doc:
         nobreak = nobreak_positions(chars, widths, p.size, self._keep_re)
         spans = break_lines(chars, widths, cs, first_avail, rest_avail, nobreak, em=p.size * k)
         if p.title and len(spans) > 1:
-            spans = _title_spans("".join(chars), widths, first_avail, nobreak, p.size * k, spans)
+            # in a title a name stays whole whenever it fits on a line
+            whole = nobreak_positions(chars, widths, first_avail / KEEP_MAX_EM, self._keep_re)
+            spans = _title_spans("".join(chars), widths, first_avail, whole, p.size * k, spans)
         lines = []
         for idx, (s, e, wrapped) in enumerate(spans):
             ws = widths[s:e]
@@ -612,7 +624,7 @@ class Doc:
             else:
                 runs.append(Run(f, ch, x, 0.0))
             x += w + (line.gaps[j] if j < last else 0.0)
-        return TextOp(top, p.size, runs, p.color, p.hscale, p.pitch)
+        return TextOp(top, p.size, runs, p.color, p.hscale, p.pitch, p.aux)
 
     def add(self, p: Para, next_height: float = 0.0) -> list[TextOp]:
         lines = self.lines_of(p)
@@ -637,11 +649,18 @@ class Doc:
 
     def keep_with_previous(self, height: float, lines: int = 1) -> bool:
         """Make room for a block of `height`; if it must go to a new page, take the last
-        `lines` flow lines of this page along (no page holds only a signature).  Returns whether
-        a new page was started."""
+        `lines` flow lines of body text of this page along, with any auxiliary lines after them
+        (no page holds only a signature, or a signature and a contact line).  Returns whether a
+        new page was started."""
         if self.fits(height):
             return False
-        moved = self._recent[-lines:] if lines else []
+        moved: list[TextOp] = []
+        body = 0
+        for op in reversed(self._recent):
+            if body >= lines:
+                break
+            moved.insert(0, op)
+            body += not op.aux
         ids = {id(op) for op in moved}
         self.pages[-1] = [op for op in self.page if id(op) not in ids]
         self.new_page()
@@ -718,6 +737,7 @@ class Doc:
         k = op.hscale / 100.0
         t = c.beginText()
         t.setFillColor(op.color)
+        t._textRenderMode = None     # reportlab skips a mode it believes current; write 0 Tr regardless
         t.setTextRenderMode(0)
         t.setHorizScale(op.hscale)
         t.setWordSpace(0)

@@ -10,7 +10,10 @@ from app.services.errors import BusinessError
 
 
 def create_user(username: str, password: str, role: str, unit_name: str | None = None,
-                full_name: str | None = None, email: str | None = None, check_password: bool = True):
+                full_name: str | None = None, email: str | None = None, check_password: bool = True,
+                position: str | None = None):
+    """A user with the person's name as first_name and the position (职务, may be empty) as
+    last_name, as on the user page: documents print both (a reply's contact line)."""
     from app.models.org import Unit
 
     sm = current_app.appbuilder.sm
@@ -34,7 +37,7 @@ def create_user(username: str, password: str, role: str, unit_name: str | None =
     role_obj = sm.find_role(role)
     if role_obj is None:
         raise BusinessError("角色尚未创建，请先运行 flask seed load")
-    user = sm.add_user(username=username, first_name=full_name or username, last_name=role,
+    user = sm.add_user(username=username, first_name=full_name or username, last_name=(position or "").strip(),
                        email=email or f"{username}@users.invalid", role=role_obj, password=password)
     if not user:
         raise BusinessError("创建用户失败（用户名或邮箱可能重复）")

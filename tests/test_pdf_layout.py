@@ -49,6 +49,13 @@ def long_followup():
     return samples.followup(table=samples.TableData(["序号", "议定事项", "牵头单位", "配合单位", "期限", "状态", "函复"], rows))
 
 
+def wide_evaluation():
+    """The service's eight columns: narrow cells whose headers end in brackets (平均用时（日）)."""
+    headers = ["单位", "交办（牵头/配合）", "按期/逾期函复", "仍逾期", "平均用时（日）", "催办/延期", "出席/缺席", "等次"]
+    rows = [[u, f"{i}/{i + 3}", f"{i}/1", "0", f"{4.5 + i:.1f}", "2/1", "3/0", "良好"] for i, u in enumerate(samples.UNITS)]
+    return samples.evaluation(table=samples.TableData(headers, rows, "2026年度成员单位评价结果"))
+
+
 DOCS = {
     "letter": lambda: build_letter(samples.letter()),
     "letter-long": lambda: build_letter(samples.letter(title=LONG_TITLE, body="\n".join([samples.letter().body] * 6))),
@@ -57,6 +64,7 @@ DOCS = {
     "minutes-10": lambda: build_minutes(samples.minutes(extra_paragraphs=42)),
     "bulletin": lambda: build_bulletin(samples.bulletin()),
     "evaluation": lambda: build_evaluation(samples.evaluation()),
+    "evaluation-wide": lambda: build_evaluation(wide_evaluation()),
     "followup": lambda: build_followup(long_followup()),
     "ledger": lambda: build_ledger(samples.ledger(30)),
 }
@@ -83,7 +91,7 @@ def test_no_two_glyphs_of_a_line_overlap(docs, name):
     assert worst < 1.0
 
 
-@pytest.mark.parametrize("name", ["evaluation", "followup", "ledger", "minutes-10"])
+@pytest.mark.parametrize("name", ["evaluation-wide", "followup", "ledger", "minutes-10"])
 def test_every_text_object_writes_its_own_text_state(docs, name):
     """PDF keeps Tc/Tz/Ts/Tr from one text object to the next: each BT … ET sets all four before
     drawing, so no object draws with a spacing left over by another."""

@@ -364,7 +364,7 @@ def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: f
                     chosen = k
                     break
             if chosen is None:                                              # move back
-                limit = min(KEEP_MAX_EM * em, 0.45 * avail)
+                limit = min(KEEP_MAX_EM * em, avail)      # a narrow table cell may move all but one
                 j, back = end - 1, widths[end - 1] if end - 1 > start else 0.0
                 while j > start and back <= limit + EPS:
                     if can_break(j):

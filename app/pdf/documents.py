@@ -21,7 +21,7 @@ __all__ = ["build_letter", "build_reply_letter", "build_minutes", "build_bulleti
 _CLOSING = re.compile(r"^(特此函告|特此函达|特此函复|特此通报|专此函告|此函|特此函询|特此复函)[。.！!]?$")
 #: 纪要 and 发文机关 marks: top edge 35 mm below the top of the text block (GB/T 9704 §7.2.2, §10.3)
 MARK_DROP = 35 * MM
-_NAME_SPLIT = re.compile(r"[、，,；;\s]+")
+_NAME_SPLIT = re.compile(r"[、，,；;：:（）()\s]+")
 
 
 def _lines(text: str) -> list[str]:
@@ -61,8 +61,7 @@ def _names(*groups) -> list[str]:
     for group in groups:
         items = [group] if isinstance(group, str) else list(group or [])
         for item in items:
-            for part in _NAME_SPLIT.split(clean(str(item))):
-                part = re.sub(r"（[^）]*）$", "", part).strip()   # 张某某（副县长） -> 张某某
+            for part in _NAME_SPLIT.split(clean(str(item))):   # 张某某（副县长） -> 张某某, 副县长
                 if 2 <= len(part) <= 16:
                     out.append(part)
     return out
@@ -311,7 +310,9 @@ def build_followup(data: FollowupData, *, pdf_font: str | None = None) -> bytes:
     summary, table."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, title=clean(data.title), author=head.issuer, keep_words=_names(head.issuer))
+    units = [r[j] for r in data.table.rows or [] for j, h in enumerate(data.table.headers or [])
+             if "单位" in h and j < len(r)]
+    doc = Doc(fonts, title=clean(data.title), author=head.issuer, keep_words=_names(head.issuer, units))
     add_title(doc, data.title, space_after=0.0 if clean(data.meeting_label).strip() else LINE_PITCH)
     if clean(data.meeting_label).strip():
         add_center_line(doc, f"（{clean(data.meeting_label).strip().strip('（）()')}）", font=fonts.kai)

@@ -92,6 +92,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _CASE_NO = re.compile(r"[（(]\d{4}[）)][\u4e00-\u9fff]{1,2}\d{3,4}[\u4e00-\u9fff]{1,3}\d+号")
 #: 平府院函〔2026〕15号: the prefix may end a line before 〔
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［]\d{4}[〕\]］]\d+号")
+#: a short note in brackets, （因公出差）, （配合）
+_NOTE = re.compile(r"[（(][^（）()]{1,6}[）)]")
 #: words that end no title line (关于 …, … 的 …)
 _TITLE_NO_END = ("关于", "的", "和", "与", "及", "对", "为", "在", "将", "对于", "有关")
 _TITLE_NO_START = ("的",)
@@ -241,6 +243,7 @@ class Para:
     keep_with_next: bool = False
     keep_together: bool = False
     title: bool = False                    # break at whole words into a 梯形/菱形 shape (§7.3.1)
+    words: bool = False                    # break only between words where it can (table headers)
     aux: bool = False                      # not body text (a contact line): never counts as it
 
 
@@ -387,7 +390,7 @@ def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: f
 
 def _protected(text: str, keep_re: re.Pattern | None) -> list[tuple[int, int, tuple[int, ...]]]:
     """Spans that should not break: (start, end, inner offsets where they may if too wide)."""
-    spans = []
+    spans = [(m.start(), m.end(), ()) for m in _NOTE.finditer(text)]
     for m in _CASE_NO.finditer(text):
         close = max(text.rfind("）", m.start(), m.end()), text.rfind(")", m.start(), m.end()))
         spans.append((m.start(), m.end(), (close + 1,) if close >= 0 else ()))
@@ -579,6 +582,11 @@ class Doc:
         first_avail = full - p.first_indent * unit
         rest_avail = full - p.hang * unit
         nobreak = nobreak_positions(chars, widths, p.size, self._keep_re)
+        if p.words:
+            from .words import boundaries
+
+            between = set(boundaries("".join(chars)))
+            nobreak |= {i for i in range(1, len(chars)) if i not in between}
         spans = break_lines(chars, widths, cs, first_avail, rest_avail, nobreak, em=p.size * k)
         if p.title and len(spans) > 1:
             # in a title a name stays whole whenever it fits on a line
@@ -1068,7 +1076,7 @@ def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_S
         out = []
         align = "center" if header or centre else "left"
         for part in text.split("\n") or [""]:
-            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead)
+            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead, words=header)
             for ln in doc.lines_of(p, colw - 2 * pad_x):
                 out.append((ln, p))
         return out

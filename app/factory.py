@@ -26,6 +26,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     from app.pdf.fonts import configure as configure_pdf_fonts
 
     configure_pdf_fonts(app.config)  # PDF_FONT_TITLE / _HEADING / _KAI / _FALLBACK (README: PDF 公文)
+    from app.pdf.words import preload_on_first_request
+
+    preload_on_first_request(app)  # jieba's dictionary for PDF titles, loaded in the background
 
     from flask_appbuilder import AppBuilder
 

@@ -52,31 +52,52 @@ def boundaries(text: str) -> list[int]:
     return out
 
 
-_ORG_SUFFIXES = ("公司", "集团", "合作社", "事务所", "合伙企业")
-_NOT_IN_NAME = ("v", "p", "c", "u", "d", "f")      # verbs, prepositions, conjunctions, particles …
+_ORG_SUFFIXES = ("公司", "集团", "合作社", "事务所", "合伙企业", "厂")
+#: words that end the run of words before an enterprise name in a title (关于协助办理|山西某某煤业有限公司)
+_BEFORE_NAME = {
+    "关于", "协助", "办理", "推进", "协调", "解决", "查处", "移送", "落实", "做好", "支持", "处置", "配合", "开展",
+    "加快", "研究", "召开", "申报", "核查", "督促", "指导", "涉及", "依法", "妥善", "请", "要求", "商请", "协查",
+    "调查", "审查", "评估", "受理", "审理", "破产", "重整", "清算", "和解", "对", "与", "及", "在", "为", "向",
+    "由", "将", "把", "的", "了", "等", "做", "好", "同意", "批准", "印发", "转发", "通报", "表彰", "帮助", "化解",
+}
+_NAME_MAX = 16
 
 
 @lru_cache(maxsize=1024)
 def organisation_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of enterprise names such as 山西某某煤业有限公司: the words before a 公司-like
-    suffix back to the nearest verb or preposition (part-of-speech tags from jieba.posseg)."""
+    suffix, back to a verb, preposition or particle of the title (or 16 characters)."""
     if not any(s in text for s in _ORG_SUFFIXES):
         return ()
-    from jieba import posseg
-
-    tok = _jieba()
-    pairs = [(w.word, w.flag) for w in posseg.POSTokenizer(tok).cut(text)]
-    spans, ends, pos = [], [], 0
-    for word, _flag in pairs:
+    words = segment(text)
+    ends, pos = [], 0
+    for word in words:
         pos += len(word)
         ends.append(pos)
-    for i, (word, _flag) in enumerate(pairs):
+    spans = []
+    for i, word in enumerate(words):
         if not word.endswith(_ORG_SUFFIXES):
             continue
         j = i
-        while j > 0 and not pairs[j - 1][1].startswith(_NOT_IN_NAME) and not pairs[j - 1][0].endswith(_ORG_SUFFIXES):
+        while j > 0:
+            prev = words[j - 1]
+            if (prev in _BEFORE_NAME or not prev.strip() or not any("\u4e00" <= ch <= "\u9fff" for ch in prev)
+                    or prev.endswith(_ORG_SUFFIXES) or ends[i] - (ends[j - 2] if j > 1 else 0) > _NAME_MAX):
+                break
             j -= 1
         start = ends[j - 1] if j else 0
         if ends[i] - start > len(word):
             spans.append((start, ends[i]))
     return tuple(spans)
+
+
+def preload_on_first_request(app) -> None:
+    """Load jieba's dictionary (a second or two) in the background after a worker's first request,
+    so the first document printed does not wait for it; CLI commands never load it."""
+    started = []
+
+    @app.before_request
+    def _preload():
+        if not started:
+            started.append(True)
+            threading.Thread(target=_jieba, name="jieba-preload", daemon=True).start()

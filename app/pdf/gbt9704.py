@@ -243,7 +243,7 @@ class Para:
     keep_with_next: bool = False
     keep_together: bool = False
     title: bool = False                    # break at whole words into a 梯形/菱形 shape (§7.3.1)
-    words: bool = False                    # break only between words where it can (table headers)
+    words: bool = False                    # break only between words where it can (table cells)
     aux: bool = False                      # not body text (a contact line): never counts as it
 
 
@@ -1076,7 +1076,7 @@ def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_S
         out = []
         align = "center" if header or centre else "left"
         for part in text.split("\n") or [""]:
-            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead, words=header)
+            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead, words=True)
             for ln in doc.lines_of(p, colw - 2 * pad_x):
                 out.append((ln, p))
         return out

@@ -128,8 +128,9 @@ def _build_one(args: tuple[str, str]) -> tuple[str, float]:
     return target, convert(source, target)
 
 
-def build_all(directory: str | None = None, jobs: int = 2, out=sys.stdout) -> int:
+def build_all(directory: str | None = None, jobs: int = 2, out=None) -> int:
     """Convert every Fandol face not yet in the cache; returns the number converted."""
+    out = out or sys.stdout
     directory = directory or cache_dir()
     todo = []
     for role in FANDOL_FACES:

@@ -78,7 +78,7 @@ def test_users_add_keeps_the_role_out_of_the_name_and_the_reply_prints_the_full_
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.execute(select(m.AppUser).where(m.AppUser.username == "wang")).scalar_one()
-        assert (user.first_name, user.last_name) == ("王税务", "")
+        assert (user.first_name, user.last_name) == ("王税务", "联络人")     # 职务, not the role's code
         pk = factory.matter(lead="县税务局", title="关于协助申报税收债权的函", letter_number="平府院函〔2026〕3号").id
     wang = clients.api("wang")
     assert wang.post(f"/api/v1/item/{pk}/sign").status_code == 200
@@ -89,7 +89,7 @@ def test_users_add_keeps_the_role_out_of_the_name_and_the_reply_prints_the_full_
     mark, first = lines[0]
     assert mark == "国家税务总局平陆县税务局" and first["non_stroking_color"][0] > 0.8   # red, the full name
     text = "".join(t for t, _ in lines)
-    assert "联系人：王税务" in text and "UnitStaff" not in text
+    assert "联系人：王税务" in text and "UnitStaff" not in text and "王税务联络人" not in text
     assert lines[-1][0] != "国家税务总局平陆县税务局"            # signed too (the date is the last line)
     assert any(t == "国家税务总局平陆县税务局" for t, _ in lines[1:])
 

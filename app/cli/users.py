@@ -19,7 +19,7 @@ def users_group():
 @click.option("--role", required=True, help="Admin / Convener / Office / UnitStaff / Viewer")
 @click.option("--unit", "unit_name", default=None, help="成员单位全称，如 县税务局")
 @click.option("--name", "full_name", default=None, help="姓名（默认同用户名）")
-@click.option("--position", default=None, help="职务（可不填）")
+@click.option("--position", default=None, help="职务（不填时按角色，如 联络人）")
 @click.option("--email", default=None)
 @with_appcontext
 def add_user(username, password, role, unit_name, full_name, position, email):

@@ -9,11 +9,17 @@ from app.security.roles import ROLE_NAMES
 from app.services.errors import BusinessError
 
 
+#: 职务 of a user created without one: the user page requires the field, documents never print it
+DEFAULT_POSITIONS = {"Admin": "系统管理员", "Convener": "召集人", "Office": "联动办公室工作人员",
+                     "UnitStaff": "联络人", "Viewer": "观察员"}
+
+
 def create_user(username: str, password: str, role: str, unit_name: str | None = None,
                 full_name: str | None = None, email: str | None = None, check_password: bool = True,
                 position: str | None = None):
-    """A user with the person's name as first_name and the position (职务, may be empty) as
-    last_name, as on the user page: documents print both (a reply's contact line)."""
+    """A user with the person's name as first_name and the position (职务) as last_name, as on the
+    user page — never the role's code name, which the contact line of a reply once printed
+    ("王税务 UnitStaff"); without --position the role's Chinese description."""
     from app.models.org import Unit
 
     sm = current_app.appbuilder.sm
@@ -37,7 +43,7 @@ def create_user(username: str, password: str, role: str, unit_name: str | None =
     role_obj = sm.find_role(role)
     if role_obj is None:
         raise BusinessError("角色尚未创建，请先运行 flask seed load")
-    user = sm.add_user(username=username, first_name=full_name or username, last_name=(position or "").strip(),
+    user = sm.add_user(username=username, first_name=full_name or username, last_name=(position or "").strip() or DEFAULT_POSITIONS[role],
                        email=email or f"{username}@users.invalid", role=role_obj, password=password)
     if not user:
         raise BusinessError("创建用户失败（用户名或邮箱可能重复）")

@@ -356,3 +356,16 @@ def test_bulletin_and_evaluation_without_comments_keep_the_signature_with_text()
     data = build_bulletin(samples.bulletin(sections=[BulletinSection("总体情况", "本季度新收破产申请2件。")]))
     with open_pdf(data) as pdf:
         assert "本季度新收破产申请2件。" in pdf.pages[0].extract_text().replace("\n", "")
+
+
+def test_a_heading_moves_with_the_lines_the_signature_takes_along():
+    """The signature takes the last lines to a new page; the heading above them goes too, never left
+    alone at the foot of the previous page."""
+    for n in range(0, 22):
+        sections = [BulletinSection("总体情况", "\n".join(["本季度新收破产申请2件，受理1件，审结1件。"] * n)),
+                    BulletinSection("下一步工作", "各成员单位要进一步压实责任，按期办理函告事项，确保议定事项落地见效。")]
+        data = build_bulletin(samples.bulletin(sections=sections, tables=[]))
+        with open_pdf(data) as pdf:
+            for page in pdf.pages:
+                lines = [text(ln) for ln in body_lines(page)]
+                assert lines[-1] != "二、下一步工作", (n, lines[-3:])

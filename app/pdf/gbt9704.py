@@ -278,6 +278,7 @@ class TextOp:
     hscale: float = 100.0
     pitch: float = LINE_PITCH
     aux: bool = False
+    keep_next: bool = False                # a heading: moves to a new page with what follows it
 
     @property
     def x(self) -> float:
@@ -632,7 +633,7 @@ class Doc:
             else:
                 runs.append(Run(f, ch, x, 0.0))
             x += w + (line.gaps[j] if j < last else 0.0)
-        return TextOp(top, p.size, runs, p.color, p.hscale, p.pitch, p.aux)
+        return TextOp(top, p.size, runs, p.color, p.hscale, p.pitch, p.aux, p.keep_with_next)
 
     def add(self, p: Para, next_height: float = 0.0) -> list[TextOp]:
         lines = self.lines_of(p)
@@ -658,14 +659,14 @@ class Doc:
     def keep_with_previous(self, height: float, lines: int = 1) -> bool:
         """Make room for a block of `height`; if it must go to a new page, take the last
         `lines` flow lines of body text of this page along, with any auxiliary lines after them
-        (no page holds only a signature, or a signature and a contact line).  Returns whether a
-        new page was started."""
+        and the heading before them (no page holds only a signature, or a signature and a contact
+        line; no heading stays behind at the foot of a page).  Returns whether a new page was started."""
         if self.fits(height):
             return False
         moved: list[TextOp] = []
         body = 0
         for op in reversed(self._recent):
-            if body >= lines:
+            if body >= lines and not op.keep_next:
                 break
             moved.insert(0, op)
             body += not op.aux

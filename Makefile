@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install install-dev migrate seed admin serve bench clean
+.PHONY: run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The Fandol faces (Debian: texlive-lang-chinese) converted once to TrueType for the PDFs, cached in
+# $(PDF_FONT_CACHE) (default instance/fonts) under names keyed by source and fontTools version; a
+# second run only checks the cache. Without texlive-lang-chinese it says so and the PDFs use AR PL faces.
+fonts: install
+	$(BIN)/python -m app.pdf.fontbuild
+
 migrate: install
 	$(FLASK) db upgrade
 
@@ -37,18 +43,18 @@ admin: seed
 	fi
 
 # Install, migrate, load reference data, create the first admin, serve on HOST:PORT. Data is kept between runs.
-run: admin
+run: admin fonts
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
 
 # Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see README, 性能与部署).
 # It does not migrate: with several app servers, run `make migrate` (flask db upgrade) once, from one host.
-serve: install
+serve: install fonts
 	$(BIN)/gunicorn --workers $${WEB_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - \
 	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" --timeout 60 --graceful-timeout 30 \
 	  --max-requests 2000 --max-requests-jitter 200 'run:app'
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it).
-test: install-dev
+test: install-dev fonts
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 # Speed at scale: a fresh database of BENCH_CASES demo cases per backend, every main page timed (bench/results/).

@@ -70,7 +70,12 @@ class Config:
     APP_NAME = os.environ.get("APP_NAME", "企业破产处置府院联动平台")
 
     # --- PDF ---------------------------------------------------------------------------
-    PDF_FONT = os.environ.get("PDF_FONT") or None
+    # One TrueType face per role (a path, or "file.ttc#N"); empty: the Fandol faces from `make fonts`
+    PDF_FONT = os.environ.get("PDF_FONT") or None  # 仿宋 body
+    PDF_FONT_TITLE = os.environ.get("PDF_FONT_TITLE") or None  # 小标宋: titles and red marks
+    PDF_FONT_HEADING = os.environ.get("PDF_FONT_HEADING") or None  # 黑体: 一、 headings, table headers
+    PDF_FONT_KAI = os.environ.get("PDF_FONT_KAI") or None  # 楷体: （一） headings
+    PDF_FONT_FALLBACK = os.environ.get("PDF_FONT_FALLBACK") or None  # rare characters (names)
 
     # --- Flask-AppBuilder --------------------------------------------------------------
     FAB_CREATE_DB = False  # Alembic owns the schema (FAB-NOTES: Wiring)

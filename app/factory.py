@@ -23,6 +23,12 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from app.pdf.fonts import configure as configure_pdf_fonts
+
+    configure_pdf_fonts(app.config)  # PDF_FONT_TITLE / _HEADING / _KAI / _FALLBACK (README: PDF 公文)
+    from app.pdf.words import preload_on_first_request
+
+    preload_on_first_request(app)  # jieba's dictionary for PDF titles, loaded in the background
 
     from flask_appbuilder import AppBuilder
 

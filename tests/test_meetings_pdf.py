@@ -105,7 +105,7 @@ def test_minutes_pdf_layout_text_and_literal_markup(env):
         first = body_lines(pdf.pages[0])
         mark = first[0]
         assert "".join(c["text"] for c in mark) == "平陆县企业破产处置府院联动联席会议纪要"
-        assert mark[0]["top"] / MM == pytest.approx(37, abs=1)                 # top of the text block
+        assert mark[0]["top"] / MM == pytest.approx(37 + 35, abs=1)            # 35 mm below the top of the block (§10.3)
         assert all(c["non_stroking_color"] and c["non_stroking_color"][0] > 0.8 for c in mark)   # red
         issuer = next(ln for ln in first if "".join(c["text"] for c in ln).startswith("平陆县企业破产处置府院联动机制办公室"))
         assert issuer[0]["x0"] / MM == pytest.approx(28, abs=1)               # binding-side margin

@@ -153,8 +153,8 @@ def test_markup_is_printed_literally():
 def test_text_block_geometry(docs, ten_pages):
     with open_pdf(ten_pages) as pdf:
         first = body_lines(pdf.pages[0])
-        # page 1: the red mark sits on the top edge of the block, issuer line at the binding margin
-        assert first[0][0]["top"] / MM == pytest.approx(37, abs=1)
+        # page 1: the red 纪要 mark's top edge 35 mm below the block's (§10.3), issuer line at the binding margin
+        assert first[0][0]["top"] / MM == pytest.approx(37 + 35, abs=1)
         issuer = next(ln for ln in first if "".join(c["text"] for c in ln).startswith("平陆县企业破产处置府院联动机制办公室"))
         assert issuer[0]["x0"] / MM == pytest.approx(28, abs=1)
         # page 2: pure body text, 22 lines of at most 28 characters filling the block
@@ -312,10 +312,12 @@ def test_explicit_font_path_is_used():
 
 
 def test_fallback_to_stsong_when_no_truetype_font(monkeypatch, tmp_path):
-    monkeypatch.delenv("PDF_FONT", raising=False)
-    monkeypatch.setattr(fontmod, "KNOWN_BODY_PATHS", [])
-    monkeypatch.setattr(fontmod, "KNOWN_KAI_PATHS", [])
-    monkeypatch.setattr(fontmod, "KNOWN_HEI_PATHS", [])
+    for key in fontmod.SETTINGS.values():
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(fontmod, "_configured", {})
+    monkeypatch.setenv("PDF_FONT_CACHE", str(tmp_path / "no-converted-fonts"))
+    for name in ("KNOWN_BODY_PATHS", "KNOWN_TITLE_PATHS", "KNOWN_KAI_PATHS", "KNOWN_HEI_PATHS", "KNOWN_FALLBACK_PATHS"):
+        monkeypatch.setattr(fontmod, name, [])
     monkeypatch.setattr(fontmod, "FONT_DIRS", [str(tmp_path)])
     (tmp_path / "NotoSansCJK-Regular.otf").write_bytes(b"OTTO not a usable font")
     fs = register_fonts()
@@ -325,7 +327,7 @@ def test_fallback_to_stsong_when_no_truetype_font(monkeypatch, tmp_path):
         names = {c["fontname"] for p in pdf.pages for c in p.chars}
         assert names and all(n.startswith("STSong") for n in names), names   # STSong-Light, reported as STSongStd-Light
         lines = body_lines(pdf.pages[0])
-        assert lines[0][0]["top"] / MM == pytest.approx(37, abs=1)
+        assert lines[0][0]["top"] / MM == pytest.approx(37 + 35, abs=1)
         assert max(c["x1"] for ln in lines for c in ln) / MM <= 185
     text = squash("".join(text_of(data)))
     assert squash(samples.minutes().title) in text and "出席：" in text

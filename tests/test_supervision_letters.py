@@ -48,7 +48,7 @@ def test_reply_letter_of_lead_and_co_unit(app, clients, frozen):
     tax.post(f"/api/v1/item/{pk}/reply", json={"content": "我局已申报税收债权<i>1,234,567.89</i>元。",
                                                "result": "已办结", "number": "平税函〔2026〕8号"})
     text = pdf_text(office.get(f"/api/v1/item/{pk}/reply-letter").data)
-    for expected in ("县税务局", "平税函〔2026〕8号", "平陆县企业破产处置府院联动机制办公室：", "<i>1,234,567.89</i>",
+    for expected in ("国家税务总局平陆县税务局", "平税函〔2026〕8号", "平陆县企业破产处置府院联动机制办公室：", "<i>1,234,567.89</i>",
                      "平府院函〔2026〕1号", "<b>股权&变更</b>", "办理结果：已办结"):
         assert expected in text, expected
     hr_id = unit_id(app, "县人社局")
@@ -57,7 +57,7 @@ def test_reply_letter_of_lead_and_co_unit(app, clients, frozen):
     hr.post(f"/api/v1/item/{pk}/sign")
     hr.post(f"/api/v1/item/{pk}/reply", json={"content": "已核查社保欠费情况。"})
     text = pdf_text(hr.get(f"/api/v1/item/{pk}/reply-letter?unit_id={hr_id}").data)
-    assert "县人社局" in text and "已核查社保欠费情况" in text
+    assert "平陆县人力资源和社会保障局" in text and "已核查社保欠费情况" in text   # the unit's full name
     assert clients.api("viewer").get(f"/api/v1/item/{pk}/reply-letter").status_code == 200
 
 

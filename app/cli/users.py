@@ -19,14 +19,15 @@ def users_group():
 @click.option("--role", required=True, help="Admin / Convener / Office / UnitStaff / Viewer")
 @click.option("--unit", "unit_name", default=None, help="成员单位全称，如 县税务局")
 @click.option("--name", "full_name", default=None, help="姓名（默认同用户名）")
+@click.option("--position", default=None, help="职务（不填时按角色，如 联络人）")
 @click.option("--email", default=None)
 @with_appcontext
-def add_user(username, password, role, unit_name, full_name, email):
+def add_user(username, password, role, unit_name, full_name, position, email):
     from app.services.users import create_user
 
     try:
         user = create_user(username=username, password=password, role=role, unit_name=unit_name,
-                           full_name=full_name, email=email)
+                           full_name=full_name, email=email, position=position)
     except BusinessError as exc:
         raise click.ClickException(exc.message)
     click.echo(f"已创建用户 {user.username}（{role}{'，' + user.unit.name if user.unit else ''}）")

@@ -22,6 +22,8 @@ class Unit(VersionedMixin, TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     short_name: Mapped[Optional[str]] = mapped_column(String(50))
+    # 全称 for documents (the reply letter's red mark, 国家税务总局平陆县税务局); empty: the name
+    full_name: Mapped[Optional[str]] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20), default="member", nullable=False, index=True)
     liaison_name: Mapped[Optional[str]] = mapped_column(String(50))
     liaison_phone: Mapped[Optional[str]] = mapped_column(String(50))
@@ -37,6 +39,11 @@ class Unit(VersionedMixin, TimestampMixin, Model):
     @property
     def kind_label(self) -> str:
         return label_of(UNIT_KIND_LABELS, self.kind)
+
+    @property
+    def document_name(self) -> str:
+        """The name a document prints as the unit's mark or signature: its full name when set."""
+        return (self.full_name or "").strip() or self.name
 
 
 class AppUser(FabUser):

@@ -10,15 +10,18 @@ import re
 from .data import (BulletinData, DecisionLine, EvaluationData, FollowupData, LedgerData, LetterData,
                    Letterhead, MinutesData, ReplyData)
 from .fonts import register_fonts
-from .gbt9704 import (BODY_CS, BODY_SIZE, LANDSCAPE, LINE_PITCH, MM, RED, Doc, Para, add_banji,
-                      add_body, add_center_line, add_labelled_block, add_left_right, add_red_mark,
-                      add_signature, add_table, add_title, body_para, clean, cn_date, cn_number,
-                      count_level1, ensure_period, heading_level)
+from .gbt9704 import (BODY_CS, BODY_SIZE, LANDSCAPE, LINE_PITCH, MM, RED, SIGNATURE_HEIGHT, Doc, Para,
+                      add_banji, add_body, add_center_line, add_labelled_block, add_left_right,
+                      add_red_mark, add_signature, add_table, add_title, body_para, clean, cn_date,
+                      cn_number, count_level1, ensure_period, heading_level)
 
 __all__ = ["build_letter", "build_reply_letter", "build_minutes", "build_bulletin", "build_evaluation",
            "build_followup", "build_ledger", "decision_sentence", "deadline_sentence"]
 
 _CLOSING = re.compile(r"^(特此函告|特此函达|特此函复|特此通报|专此函告|此函|特此函询|特此复函)[。.！!]?$")
+#: 纪要 and 发文机关 marks: top edge 35 mm below the top of the text block (GB/T 9704 §7.2.2, §10.3)
+MARK_DROP = 35 * MM
+_NAME_SPLIT = re.compile(r"[、，,；;：:（）()\s]+")
 
 
 def _lines(text: str) -> list[str]:
@@ -52,12 +55,25 @@ def _letter_head(doc: Doc, mark: str, number: str) -> None:
     doc.y = top + BODY_SIZE + 1.6 * LINE_PITCH
 
 
+def _names(*groups) -> list[str]:
+    """Unit and person names found in the data, for the line breaker to keep whole."""
+    out = []
+    for group in groups:
+        items = [group] if isinstance(group, str) else list(group or [])
+        for item in items:
+            for part in _NAME_SPLIT.split(clean(str(item))):   # 张某某（副县长） -> 张某某, 副县长
+                if 2 <= len(part) <= 16:
+                    out.append(part)
+    return out
+
+
 def _red_header(doc: Doc, mark: str, centred: list[str], issuer: str, when) -> None:
-    """Red mark at the top of the block, centred lines (期数 / number) below it, issuer left and date
-    right, a red separator 4 mm under them, then room for the title (纪要/通报 layout)."""
+    """Red mark 35 mm below the top of the block, centred lines (期数 / number) two lines under it,
+    issuer left and date right, a red separator 4 mm under them, then room for the title
+    (纪要/通报 layout)."""
     g = doc.g
-    bottom = add_red_mark(doc, mark, g.top)
-    doc.y = bottom + 1.4 * LINE_PITCH - (LINE_PITCH - BODY_SIZE)
+    bottom = add_red_mark(doc, mark, g.top + MARK_DROP)
+    doc.y = bottom + 2 * LINE_PITCH - (LINE_PITCH - BODY_SIZE)
     for text in centred:
         if clean(text).strip():
             add_center_line(doc, clean(text).strip())
@@ -85,8 +101,9 @@ def _contact(doc: Doc, name: str, phone: str) -> None:
     if clean(phone).strip():
         parts.append("联系电话：" + clean(phone).strip())
     if parts:
+        doc.keep_with_previous(LINE_PITCH + BODY_SIZE, 2)     # never the first line of a page
         doc.blank_lines(1)
-        _plain_para(doc, "\u3000\u3000".join(parts))
+        doc.add(Para([("\u3000\u3000".join(parts), doc.fonts.body)], aux=True))
 
 
 def deadline_sentence(deadline) -> str:
@@ -99,7 +116,7 @@ def decision_sentence(d: DecisionLine) -> str:
     lead = clean(d.lead_unit).strip()
     co = [clean(c).strip() for c in (d.co_units or []) if clean(c).strip()]
     when = f"于{cn_date(d.deadline)}前" if d.deadline else ""
-    text = clean(d.text).replace("\n", "").strip()
+    text = _without_assignment(clean(d.text).replace("\n", "").strip(), lead, co, bool(when))
     if lead and co:
         s = f"由{lead}牵头，{'、'.join(co)}配合，{when}{text}"
     elif lead:
@@ -109,6 +126,20 @@ def decision_sentence(d: DecisionLine) -> str:
     return f"（{cn_number(int(d.seq))}）" + ensure_period(s)
 
 
+def _without_assignment(text: str, lead: str, co: list[str], dated: bool) -> str:
+    """The decision's task without the words the sentence adds itself: a text written as
+    "县工科局牵头做好…" or "由县工科局牵头，县财政局配合，于…前做好…" would otherwise print the
+    lead unit (and the deadline) twice."""
+    if lead:
+        text = re.sub(rf"^由?{re.escape(lead)}(牵头)?[，,]?", "", text)
+    if co:
+        names = "|".join(re.escape(c) for c in sorted(co, key=len, reverse=True))
+        text = re.sub(rf"^(?:(?:{names})[、，,和及]?)+配合[，,]?", "", text)
+    if dated:
+        text = re.sub(r"^于\d{4}年\d{1,2}月\d{1,2}日(?:前|之前)[，,]?", "", text)
+    return text.strip()
+
+
 # ---------------------------------------------------------------- 函告 / 函复
 
 def build_letter(data: LetterData, *, pdf_font: str | None = None) -> bytes:
@@ -116,7 +147,8 @@ def build_letter(data: LetterData, *, pdf_font: str | None = None) -> bytes:
     contact line, issuer + date with room for the seal, 抄送 at the foot of the last page."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, number_first_page=False, title=clean(data.title), author=head.issuer)
+    doc = Doc(fonts, number_first_page=False, title=clean(data.title), author=head.issuer,
+              keep_words=_names(head.issuer, data.recipient, data.cc_units, data.contact_name))
     _letter_head(doc, head.issuer, data.number)
     add_title(doc, data.title)
     _recipient(doc, data.recipient)
@@ -143,7 +175,8 @@ def build_reply_letter(data: ReplyData, *, pdf_font: str | None = None) -> bytes
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
     unit = clean(data.unit_name).strip() or head.issuer
-    doc = Doc(fonts, number_first_page=False, title=clean(data.title), author=unit)
+    doc = Doc(fonts, number_first_page=False, title=clean(data.title), author=unit,
+              keep_words=_names(unit, head.issuer, data.recipient, data.contact_name))
     _letter_head(doc, unit, data.number)
     add_title(doc, data.title)
     _recipient(doc, data.recipient or head.issuer)
@@ -178,14 +211,17 @@ def build_minutes(data: MinutesData, *, pdf_font: str | None = None) -> bytes:
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
     mark = head.special_meeting_mark if (data.kind or "").strip() == "special" else head.meeting_mark
-    doc = Doc(fonts, title=clean(data.title), author=head.issuer)
+    decisions = sorted(data.decisions or [], key=lambda d: d.seq)
+    doc = Doc(fonts, title=clean(data.title), author=head.issuer,
+              keep_words=_names(head.issuer, [d.lead_unit for d in decisions],
+                                [c for d in decisions for c in d.co_units], data.present, data.on_leave,
+                                data.nonvoting, data.main_recipients, data.cc_recipients))
     _red_header(doc, mark, [data.issue_label, data.number], head.issuer, data.date)
     add_title(doc, data.title, space_after=LINE_PITCH if not data.amends else 0.0)
     if clean(data.amends).strip():
         add_center_line(doc, f"（修订{clean(data.amends).strip()}）", font=fonts.kai)
         doc.y += LINE_PITCH
     add_body(doc, data.body)
-    decisions = sorted(data.decisions or [], key=lambda d: d.seq)
     if decisions:
         n1 = count_level1(data.body)
         heading = f"{cn_number(n1 + 1)}、会议议定事项" if n1 else "会议议定事项"
@@ -218,7 +254,9 @@ def build_bulletin(data: BulletinData, *, pdf_font: str | None = None) -> bytes:
     headings, issuer + date; each table follows as an attachment (附表) on a new page."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, title=clean(data.title), author=head.issuer)
+    doc = Doc(fonts, title=clean(data.title), author=head.issuer,
+              keep_words=_names(head.issuer, data.recipients,
+                                [r[0] for t in data.tables or [] for r in t.rows or [] if r]))
     _red_header(doc, head.bulletin_mark, [data.issue_label, data.number], head.issuer, data.date)
     add_title(doc, data.title)
     _recipient(doc, data.recipients)
@@ -247,11 +285,13 @@ def build_evaluation(data: EvaluationData, *, pdf_font: str | None = None) -> by
     comment paragraph per unit, issuer + date."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, title=clean(data.title), author=head.issuer)
+    doc = Doc(fonts, title=clean(data.title), author=head.issuer,
+              keep_words=_names(head.issuer, [c[0] for c in data.comments or []],
+                                [r[0] for r in data.table.rows or [] if r]))
     _red_header(doc, head.bulletin_mark, [data.number or f"{data.year}年度"], head.issuer, data.date)
     add_title(doc, data.title)
     add_body(doc, data.intro)
-    add_table(doc, data.table, size=12.0)
+    add_table(doc, data.table, size=12.0, keep_after=0.0 if data.comments else SIGNATURE_HEIGHT)
     for i, item in enumerate(data.comments or [], 1):
         unit, grade, comment = (list(item) + ["", "", ""])[:3]
         unit, grade = clean(unit).strip(), clean(grade).strip()
@@ -270,7 +310,9 @@ def build_followup(data: FollowupData, *, pdf_font: str | None = None) -> bytes:
     summary, table."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, title=clean(data.title), author=head.issuer)
+    units = [r[j] for r in data.table.rows or [] for j, h in enumerate(data.table.headers or [])
+             if "单位" in h and j < len(r)]
+    doc = Doc(fonts, title=clean(data.title), author=head.issuer, keep_words=_names(head.issuer, units))
     add_title(doc, data.title, space_after=0.0 if clean(data.meeting_label).strip() else LINE_PITCH)
     if clean(data.meeting_label).strip():
         add_center_line(doc, f"（{clean(data.meeting_label).strip().strip('（）()')}）", font=fonts.kai)
@@ -287,7 +329,7 @@ def build_ledger(data: LedgerData, *, pdf_font: str | None = None) -> bytes:
     """重大敏感案件台账 on landscape A4: title, issuer and date, the table in 10.5 pt."""
     fonts = register_fonts(pdf_font)
     head = _head(data.head)
-    doc = Doc(fonts, LANDSCAPE, title=clean(data.title), author=head.issuer)
+    doc = Doc(fonts, LANDSCAPE, title=clean(data.title), author=head.issuer, keep_words=_names(head.issuer))
     add_title(doc, data.title, space_after=0.3 * LINE_PITCH)
     add_left_right(doc, clean(head.issuer).strip(), cn_date(data.date))
     doc.y -= 0.2 * LINE_PITCH

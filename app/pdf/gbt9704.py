@@ -8,6 +8,14 @@ body, 22 lines per page at a fixed pitch of 225/22 mm, 28 characters per line (a
 character spacing makes 28 CJK characters fill exactly 156 mm).  A "line top" below always means the
 top of the em box, which is also what pdfplumber/pdfminer report as a character's `top`.
 
+Every glyph's position is decided here, not by the PDF reader: a line is drawn as runs that each
+carry their own font, character spacing and origin, and every text object writes its whole text
+state (spacing, scaling, rise, render mode), because PDF keeps that state from one text object to
+the next.  Justification widens only the gaps next to a CJK character, so Latin words and numbers
+("1,100,000.00") keep their natural spacing.  Line breaking follows 禁则: closing punctuation never
+starts a line, opening punctuation never ends one, and numbers, "——", case and document numbers
+and the names a builder registers (units, people) are not split when they can move whole.
+
 Layout happens first into per-page lists of drawing operations (so blocks can be moved or anchored
 to the foot of the last page), then `Doc.render()` writes the PDF.
 """
@@ -15,8 +23,9 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from itertools import combinations
 
 from reportlab.lib.colors import Color
 from reportlab.pdfbase import pdfmetrics
@@ -64,10 +73,30 @@ BODY_CS = (PORTRAIT.width - CHARS_PER_LINE * BODY_SIZE) / (CHARS_PER_LINE - 1)  
 EPS = 0.01
 
 # 禁则: characters that must not start a line / end a line
-NO_LINE_START = set("，。、；：？！）》」』”’〕】…%,.;:?!)]}·～")
+NO_LINE_START = set("，。、；：？！）》」』”’〕】…%,.;:?!)]}·～—")
 NO_LINE_END = set("（《「『“‘〔【([{")
+#: two-character marks that are never split ("——" 破折号, "……" 省略号)
+PAIRS = ("——", "……")
+#: a name or number wider than this (in ems) may still break, at its inner word boundaries: moving
+#: more than this to the next line would open wide gaps in the justified line it leaves
+KEEP_MAX_EM = 8.0
+#: squeezing closing punctuation onto a full line: at most this much tighter per gap, in ems (a
+#: reader sees glyphs collide past about 1/12 em)
+MAX_SQUEEZE_EM = 0.05
+#: a run of Latin letters/digits up to this many characters is never split
+WORD_RUN_MAX = 12
 _WORDCH = re.compile(r"[0-9A-Za-z.,%@_/\-+#&:]")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+#: （2026）晋0829破7号: the year in brackets may end a line, the rest stays together
+_CASE_NO = re.compile(r"[（(]\d{4}[）)][\u4e00-\u9fff]{1,2}\d{3,4}[\u4e00-\u9fff]{1,3}\d+号")
+#: 平府院函〔2026〕15号: the prefix may end a line before 〔
+_DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［]\d{4}[〕\]］]\d+号")
+#: a short note in brackets, （因公出差）, （配合）
+_NOTE = re.compile(r"[（(][^（）()]{1,6}[）)]")
+#: words that end no title line (关于 …, … 的 …)
+_TITLE_NO_END = ("关于", "的", "和", "与", "及", "对", "为", "在", "将", "对于", "有关")
+_TITLE_NO_START = ("的",)
 
 
 # ---------------------------------------------------------------- small text helpers
@@ -132,6 +161,14 @@ def count_level1(body: str) -> int:
     return sum(1 for ln in clean(body).split("\n") if _H1.match(ln.strip(" \u3000")))
 
 
+def _isword(ch: str) -> bool:
+    return bool(_WORDCH.match(ch))
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK.match(ch))
+
+
 # ---------------------------------------------------------------- metrics
 
 class Metrics:
@@ -143,6 +180,7 @@ class Metrics:
 
     def __init__(self, fonts: FontSet):
         self.fonts = fonts
+        self._chain = tuple(dict.fromkeys((fonts.fallback, fonts.body, fonts.title, fonts.heading, fonts.kai)))
 
     @classmethod
     def width(cls, font: str, ch: str) -> float:
@@ -179,10 +217,10 @@ class Metrics:
         return d
 
     def pick(self, font: str, ch: str) -> str:
-        """`font`, or another font of the set that has a glyph for `ch`."""
+        """`font`, or the first face of the set that has a glyph for `ch` (the fallback face first)."""
         if self.covers(font, ch):
             return font
-        for alt in (self.fonts.body, self.fonts.heading, self.fonts.kai):
+        for alt in self._chain:
             if alt != font and self.covers(alt, ch):
                 return alt
         return font
@@ -201,11 +239,12 @@ class Para:
     right_indent: float = 0                # in characters
     align: str = "justify"                 # justify | left | center | right
     color: Color = BLACK
-    bold: bool = False                     # fill + stroke, to imitate 小标宋
     hscale: float = 100.0                  # horizontal scaling in percent
     keep_with_next: bool = False
     keep_together: bool = False
-    balanced: bool = False                 # titles: lines of similar length
+    title: bool = False                    # break at whole words into a 梯形/菱形 shape (§7.3.1)
+    words: bool = False                    # break only between words where it can (table cells)
+    aux: bool = False                      # not body text (a contact line): never counts as it
 
 
 @dataclass
@@ -214,20 +253,36 @@ class Line:
     fonts: list[str]
     widths: list[float]
     x: float                               # relative to the block's left edge
-    cs: float
+    gaps: list[float]                      # space after each character but the last
+
+    @property
+    def width(self) -> float:
+        return sum(self.widths) + sum(self.gaps)
+
+
+@dataclass
+class Run:
+    """Characters drawn with one font and one character spacing from an explicit origin."""
+    font: str
+    text: str
+    x: float
+    cs: float = 0.0
 
 
 @dataclass
 class TextOp:
-    x: float
     top: float
     size: float
-    segs: list[tuple[str, str]]            # (font, text)
-    cs: float = 0.0
+    runs: list[Run]
     color: Color = BLACK
-    bold: bool = False
     hscale: float = 100.0
     pitch: float = LINE_PITCH
+    aux: bool = False
+    keep_next: bool = False                # a heading: moves to a new page with what follows it
+
+    @property
+    def x(self) -> float:
+        return self.runs[0].x if self.runs else 0.0
 
 
 @dataclass
@@ -240,19 +295,54 @@ class RuleOp:
     color: Color = BLACK
 
 
-def _isword(ch: str) -> bool:
-    return bool(_WORDCH.match(ch))
+def natural_width(widths: list[float], cs: float) -> float:
+    return sum(widths) + cs * (len(widths) - 1) if widths else 0.0
+
+
+def _word_runs(chars: list[str]) -> list[int]:
+    """For each index, the length of the Latin/digit run it belongs to (0 outside one)."""
+    out = [0] * len(chars)
+    i, n = 0, len(chars)
+    while i < n:
+        if _isword(chars[i]):
+            j = i
+            while j < n and _isword(chars[j]):
+                j += 1
+            for k in range(i, j):
+                out[k] = j - i
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: float,
-                rest_avail: float) -> list[tuple[int, int, bool]]:
+                rest_avail: float, nobreak: set[int] | frozenset = frozenset(),
+                em: float | None = None) -> list[tuple[int, int, bool]]:
     """Break a character sequence into lines: (start, end, wrapped) index ranges.
 
-    CJK text breaks between any two characters; closing punctuation never starts a line (it is
-    squeezed onto the previous line), opening punctuation never ends one, and a run of Latin
-    letters/digits (amounts, case numbers) is kept together when it is short.
+    A break between i-1 and i is allowed unless i is in `nobreak` (inside a protected name or
+    number), chars[i] is closing punctuation, chars[i-1] opening punctuation, or both belong to a
+    short Latin/digit run.  When the line is full at a forbidden place, up to two more characters
+    (a closing mark, the end of a name) are squeezed onto it if that stays within MAX_SQUEEZE_EM per
+    gap; otherwise the line ends at the last allowed place within KEEP_MAX_EM ems back; only when
+    there is none is the break forced.
     """
     n = len(chars)
+    runs = _word_runs(chars)
+    em = em or (max(widths) if widths else 1.0)
+    squeeze = MAX_SQUEEZE_EM * em
+
+    def can_break(i: int) -> bool:
+        if i <= 0 or i >= n:
+            return True
+        if i in nobreak:
+            return False
+        a, b = chars[i - 1], chars[i]
+        if b in NO_LINE_START or a in NO_LINE_END:
+            return False
+        return not (runs[i] and runs[i - 1] and runs[i] <= WORD_RUN_MAX and _isword(a) and _isword(b))
+
     out: list[tuple[int, int, bool]] = []
     i = 0
     avail = first_avail
@@ -265,31 +355,139 @@ def break_lines(chars: list[str], widths: list[float], cs: float, first_avail: f
             acc += w + cs
             i += 1
         end = i
-        if end < n:
-            pushed = False
-            while end - 1 > start + 1 and chars[end - 1] in NO_LINE_END:
-                end -= 1
-                pushed = True
-            if not pushed and _isword(chars[end]) and _isword(chars[end - 1]):
-                j = end
-                while j > start and _isword(chars[j - 1]):
+        if end < n and not can_break(end):
+            chosen = None
+            k = end
+            while k < n and k - end < 2:                                    # squeeze in
+                k += 1
+                gaps = k - start - 1
+                over = natural_width(widths[start:k], cs) - avail
+                if not gaps or cs - over / gaps < -squeeze - EPS:
+                    break
+                if can_break(k):
+                    chosen = k
+                    break
+            if chosen is None:                                              # move back
+                limit = min(KEEP_MAX_EM * em, avail)      # a narrow table cell may move all but one
+                j, back = end - 1, widths[end - 1] if end - 1 > start else 0.0
+                while j > start and back <= limit + EPS:
+                    if can_break(j):
+                        chosen = j
+                        break
                     j -= 1
-                if j > start + 1 and end - j <= 12:
-                    end = j
-                    pushed = True
-            if not pushed:
+                    back += widths[j]
+            if chosen is None:                                              # forced: old rule
                 k = 0
                 while end < n and chars[end] in NO_LINE_START and k < 2:
                     end += 1
                     k += 1
+                chosen = end
+            end = chosen
         out.append((start, end, end < n))
         i = end
         avail = rest_avail
     return out
 
 
-def natural_width(widths: list[float], cs: float) -> float:
-    return sum(widths) + cs * (len(widths) - 1) if widths else 0.0
+def _protected(text: str, keep_re: re.Pattern | None) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Spans that should not break: (start, end, inner offsets where they may if too wide)."""
+    spans = [(m.start(), m.end(), ()) for m in _NOTE.finditer(text)]
+    for m in _CASE_NO.finditer(text):
+        close = max(text.rfind("）", m.start(), m.end()), text.rfind(")", m.start(), m.end()))
+        spans.append((m.start(), m.end(), (close + 1,) if close >= 0 else ()))
+    for m in _DOC_NO.finditer(text):
+        cut = m.start() + len(re.match(r"[\u4e00-\u9fff]*", m.group()).group())
+        spans.append((m.start(), m.end(), (cut,)))
+    if keep_re is not None:
+        from .words import boundaries
+
+        for m in keep_re.finditer(text):
+            spans.append((m.start(), m.end(), tuple(m.start() + b for b in boundaries(m.group()))))
+    return spans
+
+
+def nobreak_positions(chars: list[str], widths: list[float], em: float, keep_re: re.Pattern | None) -> set[int]:
+    text = "".join(chars)
+    out: set[int] = set()
+    for s, e, inner in _protected(text, keep_re):
+        wide = sum(widths[s:e]) > KEEP_MAX_EM * em + EPS
+        out.update(i for i in range(s + 1, e) if not (wide and i in inner))
+    for pair in PAIRS:
+        start = text.find(pair)
+        while start >= 0:
+            out.add(start + 1)
+            start = text.find(pair, start + 2)
+    return out
+
+
+def _title_spans(text: str, widths: list[float], avail: float, nobreak: set[int], em: float,
+                 greedy: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    """Title lines broken at whole words (jieba) in a 梯形 or 菱形 shape (GB/T 9704 §7.3.1).
+
+    Every way of cutting the title at word boundaries into the fewest lines (or one more) is scored:
+    no line wider than the block, adjacent lines differing by two to six characters (neither a
+    rectangle of equal lines nor a stub), lengths that only rise, only fall, or rise then fall (a
+    diamond), never a valley; enterprise and registered names are never cut.  Falls back to
+    `greedy` when no cut fits."""
+    from .words import organisation_spans, segment
+
+    nobreak = set(nobreak)
+    for s, e in organisation_spans(text):
+        nobreak.update(range(s + 1, e))
+    n = len(text)
+    pos, cuts = 0, []
+    for word in segment(text)[:-1]:
+        pos += len(word)
+        cuts.append(pos)
+    ok = []
+    for c in cuts:
+        if c in nobreak or text[c] in NO_LINE_START or text[c - 1] in NO_LINE_END:
+            continue
+        if text[:c].endswith(_TITLE_NO_END) or text[c:].startswith(_TITLE_NO_START):
+            continue
+        ok.append(c)
+    prefix = [0.0]
+    for w in widths:
+        prefix.append(prefix[-1] + w)
+    k_min = len(greedy)
+    best, best_cost = None, None
+    for k in (k_min, k_min + 1):
+        if k - 1 > len(ok) or (k > 3 and len(ok) > 40):
+            continue
+        for combo in combinations(ok, k - 1):
+            bounds = (0, *combo, n)
+            lengths = [prefix[b] - prefix[a] for a, b in zip(bounds, bounds[1:])]
+            if max(lengths) > avail + EPS:
+                continue
+            cost = _shape_cost(lengths, em) + 100.0 * (k - k_min)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = bounds, cost
+        if best is not None and k == k_min and best_cost < 100.0:
+            break
+    if best is None:
+        return greedy
+    return [(a, b, False) for a, b in zip(best, best[1:])]
+
+
+def _shape_cost(lengths: list[float], em: float) -> float:
+    if len(lengths) == 1:
+        return 0.0
+    diffs = [(b - a) / em for a, b in zip(lengths, lengths[1:])]
+    cost = 0.0
+    for d in map(abs, diffs):
+        if d < 0.75:
+            cost += 25.0                     # two lines of (nearly) equal length: a rectangle
+        elif d < 2.0:
+            cost += (2.0 - d) * 4.0
+        elif d > 6.0:
+            cost += (d - 6.0) * 2.0          # 长短适宜: a much shorter line is acceptable, not ideal
+    signs = [d > 0 for d in diffs]
+    for a, b in zip(signs, signs[1:]):
+        if not a and b:
+            cost += 100.0                    # a valley: neither 梯形 nor 菱形
+    if min(lengths) < 0.35 * max(lengths):
+        cost += 30.0                         # a stub line
+    return cost
 
 
 # ---------------------------------------------------------------- the document
@@ -298,17 +496,32 @@ class Doc:
     """A flow of lines through the text block of successive pages."""
 
     def __init__(self, fonts: FontSet, geometry: Geometry = PORTRAIT, *, page_numbers: bool = True,
-                 number_first_page: bool = True, title: str = "", author: str = ""):
+                 number_first_page: bool = True, title: str = "", author: str = "",
+                 keep_words: list[str] | tuple[str, ...] = ()):
         self.fonts = fonts
         self.m = Metrics(fonts)
         self.g = geometry
         self.page_numbers = page_numbers
         self.number_first_page = number_first_page
+        self.unnumbered: set[int] = set()       # 1-based pages printed without a number
         self.meta_title = title
         self.meta_author = author
         self.pages: list[list] = [[]]
         self.y = geometry.top
         self._recent: list[TextOp] = []      # flow lines placed on the current page, in order
+        self._keep: set[str] = set()
+        self._keep_re: re.Pattern | None = None
+        self.protect(keep_words)
+
+    # -- names that do not break ----------------------------------------------------
+    def protect(self, words) -> None:
+        """Register names (units, people) that a line should not split when it can move them whole."""
+        new = {clean(w).strip() for w in words or () if w and len(clean(w).strip()) >= 2} - self._keep
+        if not new:
+            return
+        self._keep |= new
+        alternatives = sorted(self._keep, key=len, reverse=True)
+        self._keep_re = re.compile("|".join(re.escape(w) for w in alternatives))
 
     # -- cursor -------------------------------------------------------------------
     @property
@@ -362,64 +575,65 @@ class Doc:
         if not chars:
             return []
         width = self.m.width
-        widths = [width(f, c) * p.size * p.hscale / 100.0 for c, f in zip(chars, fonts)]
+        k = p.hscale / 100.0
+        widths = [width(f, c) * p.size * k for c, f in zip(chars, fonts)]
         cs = p.cs
         unit = p.size + cs
         full = (self.g.width if avail_width is None else avail_width) - p.right_indent * unit
         first_avail = full - p.first_indent * unit
         rest_avail = full - p.hang * unit
-        if p.balanced:
-            spans = self._balanced(chars, widths, cs, first_avail)
-        else:
-            spans = break_lines(chars, widths, cs, first_avail, rest_avail)
+        nobreak = nobreak_positions(chars, widths, p.size, self._keep_re)
+        if p.words:
+            from .words import boundaries
+
+            between = set(boundaries("".join(chars)))
+            nobreak |= {i for i in range(1, len(chars)) if i not in between}
+        spans = break_lines(chars, widths, cs, first_avail, rest_avail, nobreak, em=p.size * k)
+        if p.title and len(spans) > 1:
+            # in a title a name stays whole whenever it fits on a line
+            whole = nobreak_positions(chars, widths, first_avail / KEEP_MAX_EM, self._keep_re)
+            spans = _title_spans("".join(chars), widths, first_avail, whole, p.size * k, spans)
         lines = []
         for idx, (s, e, wrapped) in enumerate(spans):
             ws = widths[s:e]
+            cs_ = chars[s:e]
+            count = len(ws)
             indent = (p.first_indent if idx == 0 else p.hang) * unit
             avail = first_avail if idx == 0 else rest_avail
             nat = natural_width(ws, cs)
-            lcs = cs
-            if p.align == "justify" and wrapped and len(ws) > 1:
-                lcs = cs + (avail - nat) / (len(ws) - 1)
-                x = indent
+            gaps = [cs] * (count - 1)
+            x = indent
+            if count > 1 and nat > avail + EPS:
+                gaps = [cs + (avail - nat) / (count - 1)] * (count - 1)      # squeezed punctuation
+            elif p.align == "justify" and wrapped and count > 1:
+                # widen only gaps beside a CJK character or mark: Latin words and numbers keep theirs
+                stretch = [j for j in range(count - 1) if not (_isword(cs_[j]) and _isword(cs_[j + 1]))]
+                stretch = stretch or list(range(count - 1))
+                extra = (avail - nat) / len(stretch)
+                for j in stretch:
+                    gaps[j] = cs + extra
             elif p.align == "center":
                 x = indent + (avail - nat) / 2
             elif p.align == "right":
                 x = indent + avail - nat
-            else:
-                x = indent
-            if nat > avail + EPS and len(ws) > 1 and p.align != "justify":
-                lcs = cs + (avail - nat) / (len(ws) - 1)     # squeezed punctuation
-                x = indent
-            lines.append(Line(chars[s:e], fonts[s:e], ws, x, lcs))
+            lines.append(Line(cs_, fonts[s:e], ws, x, gaps))
         return lines
-
-    @staticmethod
-    def _balanced(chars, widths, cs, avail):
-        greedy = break_lines(chars, widths, cs, avail, avail)
-        k = len(greedy)
-        if k <= 1:
-            return greedy
-        total = natural_width(widths, cs)
-        target = total / k
-        step = (max(widths) + cs) / 2
-        while target < avail:
-            spans = break_lines(chars, widths, cs, target, target)
-            if len(spans) <= k:
-                return [(s, e, False) for s, e, _ in spans]
-            target += step
-        return [(s, e, False) for s, e, _ in greedy]
 
     # -- placing ---------------------------------------------------------------------
     def _op(self, line: Line, p: Para, top: float, x0: float | None = None) -> TextOp:
-        segs: list[tuple[str, str]] = []
-        for ch, f in zip(line.chars, line.fonts):
-            if segs and segs[-1][0] == f:
-                segs[-1] = (f, segs[-1][1] + ch)
+        x = (self.g.left if x0 is None else x0) + line.x
+        runs: list[Run] = []
+        last = len(line.chars) - 1
+        for j, (ch, f, w) in enumerate(zip(line.chars, line.fonts, line.widths)):
+            run = runs[-1] if runs else None
+            if run is not None and run.font == f and (len(run.text) == 1 or abs(run.cs - line.gaps[j - 1]) < 1e-9):
+                if len(run.text) == 1:
+                    run.cs = line.gaps[j - 1]
+                run.text += ch
             else:
-                segs.append((f, ch))
-        base = self.g.left if x0 is None else x0
-        return TextOp(base + line.x, top, p.size, segs, line.cs, p.color, p.bold, p.hscale, p.pitch)
+                runs.append(Run(f, ch, x, 0.0))
+            x += w + (line.gaps[j] if j < last else 0.0)
+        return TextOp(top, p.size, runs, p.color, p.hscale, p.pitch, p.aux, p.keep_with_next)
 
     def add(self, p: Para, next_height: float = 0.0) -> list[TextOp]:
         lines = self.lines_of(p)
@@ -442,12 +656,20 @@ class Doc:
             self.y += p.pitch
         return placed
 
-    def keep_with_previous(self, height: float, lines: int = 1) -> None:
+    def keep_with_previous(self, height: float, lines: int = 1) -> bool:
         """Make room for a block of `height`; if it must go to a new page, take the last
-        `lines` flow lines of this page along (no page holds only a signature or a 版记)."""
+        `lines` flow lines of body text of this page along, with any auxiliary lines after them
+        and the heading before them (no page holds only a signature, or a signature and a contact
+        line; no heading stays behind at the foot of a page).  Returns whether a new page was started."""
         if self.fits(height):
-            return
-        moved = self._recent[-lines:] if lines else []
+            return False
+        moved: list[TextOp] = []
+        body = 0
+        for op in reversed(self._recent):
+            if body >= lines and not op.keep_next:
+                break
+            moved.insert(0, op)
+            body += not op.aux
         ids = {id(op) for op in moved}
         self.pages[-1] = [op for op in self.page if id(op) not in ids]
         self.new_page()
@@ -458,12 +680,13 @@ class Doc:
                 self.page.append(op)
                 self._recent.append(op)
             self.y = moved[-1].top + moved[-1].pitch
+        return True
 
     def rule(self, x0: float, x1: float, y: float, width: float, color: Color = BLACK) -> None:
         self.page.append(RuleOp(x0, y, x1, y, width, color))
 
     def text_at(self, text: str, font: str, size: float, x: float, top: float, *, cs: float = 0.0,
-                color: Color = BLACK, bold: bool = False, hscale: float = 100.0, align: str = "left",
+                color: Color = BLACK, hscale: float = 100.0, align: str = "left",
                 box_w: float = 0.0, flow: bool = False) -> TextOp:
         """A single line at an absolute position (x is the left edge, or the box for center/right)."""
         chars, fonts = self.glyphs([(text, font)])
@@ -473,8 +696,8 @@ class Doc:
             x = x + (box_w - nat) / 2
         elif align == "right":
             x = x + box_w - nat
-        line = Line(chars, fonts, widths, 0.0, cs)
-        op = self._op(line, Para([], size=size, color=color, bold=bold, hscale=hscale), top, x0=x)
+        line = Line(chars, fonts, widths, 0.0, [cs] * max(0, len(chars) - 1))
+        op = self._op(line, Para([], size=size, color=color, hscale=hscale), top, x0=x)
         self.page.append(op)
         if flow:
             self._recent.append(op)
@@ -491,7 +714,6 @@ class Doc:
         c.setCreator("府院联动 GB/T 9704 PDF")
         c.setSubject(self.meta_title)
         body_d = Metrics.descent(self.fonts.body)
-        total = len(self.pages)
         for n, ops in enumerate(self.pages, 1):
             for op in ops:
                 if isinstance(op, TextOp):
@@ -500,7 +722,7 @@ class Doc:
                     c.setStrokeColor(op.color)
                     c.setLineWidth(op.width)
                     c.line(op.x0, g.page_h - op.y0, op.x1, g.page_h - op.y1)
-            if self.page_numbers and (n > 1 or self.number_first_page) and total >= 1:
+            if self.page_numbers and (n > 1 or self.number_first_page) and n not in self.unnumbered:
                 self._draw_text(c, self._page_number_op(n), body_d)
             c.showPage()
         c.save()
@@ -514,48 +736,43 @@ class Doc:
         font = self.fonts.body
         w = self.text_width(text, font, NOTE_SIZE)
         x = g.right - NOTE_SIZE - w if n % 2 else g.left + NOTE_SIZE
-        return TextOp(x, g.bottom + 7 * MM, NOTE_SIZE, [(font, text)])
+        return TextOp(g.bottom + 7 * MM, NOTE_SIZE, [Run(font, text, x, 0.0)])
 
     def _draw_text(self, c: Canvas, op: TextOp, body_d: float) -> None:
+        """One text object with its complete text state: PDF carries character spacing, scaling,
+        rise and render mode over from the previous text object, so each is written here."""
         g = self.g
         baseline = g.page_h - (op.top + op.size * (1 + body_d))
-        if op.bold:
-            c.saveState()
-            c.setStrokeColor(op.color)
-            c.setLineWidth(op.size * 0.025)
+        k = op.hscale / 100.0
         t = c.beginText()
         t.setFillColor(op.color)
-        if op.cs:
-            t.setCharSpace(op.cs)
-        if op.hscale != 100.0:
-            t.setHorizScale(op.hscale)
-        if op.bold:
-            t.setTextRenderMode(2)
-        rise = 0.0
-        x = op.x
-        k = op.hscale / 100.0
-        for font, text in op.segs:
-            t.setFont(font, op.size)
-            r = (body_d - Metrics.descent(font)) * op.size
-            if abs(r - rise) > 0.001:
+        t._textRenderMode = None     # reportlab skips a mode it believes current; write 0 Tr regardless
+        t.setTextRenderMode(0)
+        t.setHorizScale(op.hscale)
+        t.setWordSpace(0)
+        rise = None
+        for run in op.runs:
+            t.setFont(run.font, op.size)
+            r = (body_d - Metrics.descent(run.font)) * op.size
+            if rise is None or abs(r - rise) > 0.001:
                 t.setRise(r)
                 rise = r
-            f = pdfmetrics.getFont(font)
-            pieces = [text]
+            t.setCharSpace(run.cs / k)           # Tc is scaled by Tz like the glyph advance
+            f = pdfmetrics.getFont(run.font)
+            pieces = [run.text]
             if getattr(f, "_dynamicFont", False):      # TrueType: one PDF string per 256-glyph subset
                 pieces, i = [], 0
-                for _subset, b in f.splitString(text, c._doc):
-                    pieces.append(text[i:i + len(b)])
+                for _subset, b in f.splitString(run.text, c._doc):
+                    pieces.append(run.text[i:i + len(b)])
                     i += len(b)
+            x = run.x
             for piece in pieces:
                 # Every string is positioned explicitly: readers disagree on whether the character
                 # spacing follows the last glyph of a string (pdfminer/pdfplumber drop it).
                 t.setTextOrigin(x, baseline)
                 t.textOut(piece)
-                x += sum(Metrics.width(font, ch) for ch in piece) * op.size * k + op.cs * len(piece)
+                x += sum(Metrics.width(run.font, ch) for ch in piece) * op.size * k + run.cs * len(piece)
         c.drawText(t)
-        if op.bold:
-            c.restoreState()
 
 
 # ---------------------------------------------------------------- document building blocks
@@ -601,28 +818,33 @@ def add_body(doc: Doc, body: str) -> int:
     return n
 
 
+def title_para(doc: Doc, text: str, size: float = TITLE_SIZE) -> Para:
+    return Para([(text, doc.fonts.title)], size=size, pitch=size * 1.45, cs=0.0, first_indent=0,
+                align="center", keep_together=True, title=True)
+
+
 def add_title(doc: Doc, text: str, *, space_after: float = LINE_PITCH) -> None:
-    """2号 title, centred, balanced over as many lines as it needs."""
+    """2号 title in the title face (小标宋), centred, broken at whole words into a 梯形/菱形 shape."""
     text = clean(text).replace("\n", "").strip()
     if not text:
         return
-    p = Para([(text, doc.fonts.body)], size=TITLE_SIZE, pitch=TITLE_SIZE * 1.45, cs=0.0,
-             first_indent=0, align="center", bold=True, keep_together=True, balanced=True)
+    p = title_para(doc, text)
     doc.add(p)
     doc.y += space_after - (p.pitch - TITLE_SIZE) + (LINE_PITCH - BODY_SIZE)
 
 
 def add_red_mark(doc: Doc, text: str, top: float, *, max_size: float = 30.0, max_width: float | None = None) -> float:
-    """The red issuing-organ mark, centred; returns the y of its bottom edge."""
+    """The red issuing-organ mark in the title face, centred, narrowed to fit; returns the y of its
+    bottom edge."""
     text = clean(text).replace("\n", "").strip()
     width = max_width or doc.g.width
-    natural = doc.text_width(text, doc.fonts.body, 1.0) or 1.0
+    natural = doc.text_width(text, doc.fonts.title, 1.0) or 1.0
     size = max_size
     hscale = min(100.0, 100.0 * width / (natural * size))
     if hscale < 70.0:
         hscale = 70.0
         size = width / (natural * 0.70)
-    doc.text_at(text, doc.fonts.body, size, doc.g.left, top, color=RED, bold=True, hscale=hscale,
+    doc.text_at(text, doc.fonts.title, size, doc.g.left, top, color=RED, hscale=hscale,
                 align="center", box_w=doc.g.width)
     return top + size
 
@@ -643,28 +865,39 @@ def add_left_right(doc: Doc, left: str, right: str, *, size: float = BODY_SIZE, 
     doc.y += LINE_PITCH
 
 
-def add_signature(doc: Doc, issuer: str, when: date, *, seal: bool = True, keep_lines: int = 2) -> None:
-    """发文机关署名 + 成文日期 one blank line under the text.
+def signature_layout(width: float, iw: float, dw: float, seal: bool) -> tuple[float, float]:
+    """x of the issuer and of the date inside a block `width` wide (GB/T 9704 §7.3.5).
 
-    With `seal` (GB/T 9704 §7.3.5.1) the date is right-indented four characters and the issuer
-    centred on it (right-indented two characters when too long); the seal is stamped over both
-    lines and the blank line above.  Without (§7.3.5.2) the issuer is right-indented two characters
-    and the date centred under it.  The block never starts a page on its own: the last
-    `keep_lines` lines before it move along."""
-    f = doc.fonts.body
+    Sealed (§7.3.5.1): the date right-indented four characters, the issuer centred on it (right-
+    indented two characters when that would run past the edge).  Unsealed (§7.3.5.2): the issuer
+    right-indented two characters, the date starting two characters right of the issuer's first
+    character; a date longer than that is right-indented two characters and the issuer moves left
+    to keep the two-character offset."""
     unit = BODY_SIZE + BODY_CS
+    if seal:
+        date_x = width - 4 * unit - dw
+        issuer_x = date_x + dw / 2 - iw / 2
+        if issuer_x + iw > width - 2 * unit + EPS:
+            issuer_x = max(0.0, width - 2 * unit - iw)
+        return issuer_x, date_x
+    issuer_x = width - 2 * unit - iw
+    date_x = issuer_x + 2 * unit
+    if date_x + dw > width - 2 * unit + EPS:
+        date_x = width - 2 * unit - dw
+        issuer_x = date_x - 2 * unit
+    return max(0.0, issuer_x), max(0.0, date_x)
+
+
+def add_signature(doc: Doc, issuer: str, when: date, *, seal: bool = True, keep_lines: int = 2) -> None:
+    """发文机关署名 + 成文日期 one blank line under the text (placement: `signature_layout`).
+
+    The block never starts a page on its own: the last `keep_lines` lines before it move along."""
+    f = doc.fonts.body
     date_s = cn_date(when)
     issuer = clean(issuer).replace("\n", "").strip()
     dw = doc.text_width(date_s, f, BODY_SIZE, BODY_CS)
     iw = doc.text_width(issuer, f, BODY_SIZE, BODY_CS)
-    if seal:
-        date_x = doc.g.width - 4 * unit - dw
-        issuer_x = date_x + dw / 2 - iw / 2
-    else:
-        issuer_x = doc.g.width + 1   # forces the right-indented layout below
-    if issuer_x + iw > doc.g.width - 2 * unit + EPS:
-        issuer_x = max(0.0, doc.g.width - 2 * unit - iw)
-        date_x = issuer_x + (iw - dw) / 2
+    issuer_x, date_x = signature_layout(doc.g.width, iw, dw, seal)
     need = 2 * LINE_PITCH + BODY_SIZE
     doc.keep_with_previous(need, keep_lines)
     if not doc.at_page_top:
@@ -673,6 +906,9 @@ def add_signature(doc: Doc, issuer: str, when: date, *, seal: bool = True, keep_
     doc.y += LINE_PITCH
     doc.text_at(date_s, f, BODY_SIZE, doc.g.left + date_x, doc.y, cs=BODY_CS, flow=True)
     doc.y += LINE_PITCH
+
+
+SIGNATURE_HEIGHT = 3 * LINE_PITCH
 
 
 def add_labelled_block(doc: Doc, label: str, items: list, *, label_font: str | None = None) -> None:
@@ -716,12 +952,31 @@ def banji_height(doc: Doc, rows: list[tuple[str, str]], footer: tuple[str, str] 
 def add_banji(doc: Doc, rows: list[tuple[str, str]], footer: tuple[str, str] | None = None, *,
               rules: bool = True, keep_lines: int = 1) -> None:
     """版记 at the foot of the last page: rows between rules (thick first/last, thin between) and
-    the 印发机关/印发日期 line.  Without `rules` (信函格式) only the rows are printed."""
+    the 印发机关/印发日期 line.
+
+    With `rules` (公文 and 纪要, GB/T 9704 §7.4) the 版记 page is the back of the sheet, an even
+    page: after a body ending on an odd page it goes on the next page; after a body ending on an
+    even page with no room left, an unnumbered blank page comes first and the 版记 page is not
+    numbered either (§7.5).  Without `rules` (信函格式) only the rows are printed, on the last page,
+    taking `keep_lines` lines along when they need a new page."""
     total, prepared = banji_height(doc, rows, footer)
     if not prepared and not footer:
         return
     # measured from the bottom of the last line's glyphs, not from its full pitch
-    doc.keep_with_previous(total + 2 * MM - (LINE_PITCH - BODY_SIZE), keep_lines)
+    need = total + 2 * MM - (LINE_PITCH - BODY_SIZE)
+    if rules:
+        if not doc.page and len(doc.pages) > 1:  # the body filled its last page exactly
+            doc.pages.pop()
+            doc.y = doc.g.bottom
+        page = len(doc.pages)
+        if page % 2:                             # odd: the 版记 goes on the back, page + 1
+            doc.new_page()
+        elif not doc.fits(need):                 # even and full: a blank page, then the 版记 page
+            doc.new_page()
+            doc.new_page()
+            doc.unnumbered.update({page + 1, page + 2})
+    else:
+        doc.keep_with_previous(need, keep_lines)
     g = doc.g
     y = g.bottom - total
     pitch = LINE_PITCH * 0.9
@@ -779,9 +1034,11 @@ def _column_widths(natural: list[float], minimum: list[float], weight: list[floa
     return widths
 
 
-def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_SIZE) -> None:
+def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_SIZE,
+              keep_after: float = 0.0) -> None:
     """A ruled table inside the text block: wrapped cells, header row repeated on each page, rows
-    split over pages when taller than a page."""
+    split over pages when taller than a page.  `keep_after` is the height of what must follow the
+    last row on its page (a signature): the last row moves to a new page rather than leave it alone."""
     f = doc.fonts
     g = doc.g
     headers = [clean(h) for h in (table.headers or [])]
@@ -820,7 +1077,7 @@ def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_S
         out = []
         align = "center" if header or centre else "left"
         for part in text.split("\n") or [""]:
-            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead)
+            p = Para([(part, font)], size=size, cs=0.0, first_indent=0, align=align, pitch=lead, words=True)
             for ln in doc.lines_of(p, colw - 2 * pad_x):
                 out.append((ln, p))
         return out
@@ -868,11 +1125,14 @@ def add_table(doc: Doc, table, *, size: float = 12.0, title_size: float = BODY_S
     if not doc.fits(head_h + min(first_h, lead + 2 * pad_y)):
         doc.new_page()
     start_page_with_header(False)
-    for cells in body:
+    for idx, cells in enumerate(body):
         remaining_lines = [list(c) for c in cells]
         while True:
             n = max(len(c) for c in remaining_lines) or 1
             h = n * lead + 2 * pad_y
+            if idx == len(body) - 1 and keep_after and doc.fits(h) and not doc.fits(h + keep_after) \
+                    and h + head_h + keep_after <= g.height:
+                start_page_with_header(True)
             if doc.fits(h):
                 doc.y += draw_row(remaining_lines, doc.y, n, False)
                 break

@@ -299,7 +299,7 @@ def issue_bulletin(session, bulletin: m.Bulletin, user, on: dt.date | None = Non
     year = bulletin.document_date.year
     bulletin.year = year
     bulletin.seq = next_sequence(session, "bulletin", year)
-    bulletin.total_seq = next_sequence(session, "bulletin_total", 0)
+    bulletin.total_seq = next_sequence(session, "bulletin_total", 0, floor=_issued_total(session))
     bulletin.number = format_doc_number(settings.get("org_short_name"), settings.get("bulletin_prefix"),
                                         year, bulletin.seq)
     bulletin.status = "issued"
@@ -312,6 +312,14 @@ def issue_bulletin(session, bulletin: m.Bulletin, user, on: dt.date | None = Non
         notify_unit(session, unit.id, f"新通报：{bulletin.number}《{bulletin.title}》", f"/bulletinview/show/{bulletin.id}")
     session.flush()
     return bulletin
+
+
+def _issued_total(session) -> int:
+    """The highest 总第N期 already printed: the running count continues from it even when bulletins
+    were numbered outside the counter (demo data, imports, databases from before it)."""
+    from sqlalchemy import func
+
+    return session.execute(select(func.max(m.Bulletin.total_seq))).scalar() or 0
 
 
 def issue_label(bulletin: m.Bulletin) -> str:

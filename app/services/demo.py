@@ -201,7 +201,9 @@ class Counters:
         for kind, year, top in conn.execute(select(m.Meeting.kind, m.Meeting.year, func.max(m.Meeting.seq))
                                             .where(m.Meeting.year.is_not(None)).group_by(m.Meeting.kind, m.Meeting.year)):
             self.meeting[(kind, year)] = top or 0
-        self.bulletin_total = conn.execute(select(func.max(m.Bulletin.total_seq))).scalar() or 0
+        # 总第N期 continues the counter issuing uses (numbering.next_sequence("bulletin_total", 0))
+        self.doc[("bulletin_total", 0)] = max(self.doc[("bulletin_total", 0)],
+                                              conn.execute(select(func.max(m.Bulletin.total_seq))).scalar() or 0)
         self.evaluation_years = {y for (y,) in conn.execute(select(m.Evaluation.year))}
         self.doc_touched: set[tuple[str, int]] = set()
 
@@ -286,8 +288,8 @@ class DemoGenerator:
         # Everything sent, signed or replied happened by yesterday evening; only drafts are dated today.
         self.now = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(18, 0))
         self.long_minutes_done = False
-        self.eval_stats: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.eval_year = today.year - 1
+        self.evaluation_id: Optional[int] = None
         self.meeting_ids: list[int] = []
         self.forced = list(MATTER_STATUSES)
 
@@ -537,14 +539,6 @@ class DemoGenerator:
                 last = max(last, replied)
                 if role == "lead":
                     replied_at = replied
-            # figures for the annual evaluation
-            if role == "lead" and sent_at and sent_at.year == self.eval_year:
-                stats = self.eval_stats[unit]
-                stats["assigned"] += 1
-                if replied and replied.date() <= deadline:
-                    stats["on_time"] += 1
-                elif (replied and replied.date() > deadline) or (not replied and deadline < today and status != "cancelled"):
-                    stats["overdue"] += 1
         if status != "draft":
             ev("send", sent_at, "函告", None)
             last = max(last, sent_at)
@@ -682,7 +676,7 @@ class DemoGenerator:
             co = [u for u in category[2][1:3] if u != lead]
             deadline = doc_day + dt.timedelta(days=rng.choice([15, 20, 30, 45]))
             did = self.ids("decision")
-            content = f"{ref.unit_names[lead]}牵头做好{case['enterprise_name']}{category[1]}相关工作"
+            content = f"做好{case['enterprise_name']}{category[1]}相关工作"  # the sentence names the units
             b.add("decision", id=did, minutes_id=minutes_id, seq=seq_no, content=content, lead_unit_id=lead,
                   deadline=deadline, case_id=case["id"], version_id=1)
             for u in co:
@@ -691,9 +685,6 @@ class DemoGenerator:
                 self.make_matter(b, case, source="meeting", category=category, lead=lead, co=co, earliest=doc_day,
                                  deadline=deadline, decision_id=did, title=f"落实{number}议定事项（{_cn(seq_no)}）：{content}"[:200],
                                  status=None if doc_day < today - dt.timedelta(days=3) else "sent")
-            if issued and doc_day.year == self.eval_year:
-                for u in units:
-                    self.eval_stats[u]["meetings"] += 1
 
     # ---- the rest (once per run) ----------------------------------------------------------------
     def make_once(self, b: Batch, sample_cases: list[dict]) -> None:
@@ -742,10 +733,7 @@ class DemoGenerator:
             bid = self.ids("bulletin")
             year = doc_day.year
             seq = None if draft else self.counters.next_doc("bulletin", year)
-            total = None
-            if not draft:
-                self.counters.bulletin_total += 1
-                total = self.counters.bulletin_total
+            total = None if draft else self.counters.next_doc("bulletin_total", 0)
             qn = (start.month - 1) // 3 + 1
             b.add("bulletin", id=bid, kind="quarter", period_start=start, period_end=end,
                   title=f"关于{start.year}年第{_cn(qn)}季度企业破产处置府院联动工作情况的通报",
@@ -771,15 +759,10 @@ class DemoGenerator:
                   issued_at=None, document_date=None,
                   intro=f"根据成员单位考评办法，现将{self.eval_year}年度考评结果通报如下。", version_id=1,
                   created_at=self.now, updated_at=self.now, created_by_id=None)
-            for u in ref.member_ids:
-                stats = dict(self.eval_stats.get(u, {}))
-                assigned = stats.get("assigned", 0)
-                rate = round(100 * stats.get("on_time", 0) / assigned, 1) if assigned else None
+            for u in ref.member_ids:  # metrics: computed once every batch is written (finish_evaluation)
                 b.add("evaluation_entry", id=self.ids("evaluation_entry"), evaluation_id=eid, unit_id=u,
-                      metrics=json.dumps({"assigned": assigned, "on_time": stats.get("on_time", 0),
-                                          "overdue": stats.get("overdue", 0), "meetings": stats.get("meetings", 0),
-                                          "on_time_rate": rate}, ensure_ascii=False),
-                      grade=None, comment=None, version_id=1)
+                      metrics="{}", grade=None, comment=None, version_id=1)
+            self.evaluation_id = eid
             self.counters.evaluation_years.add(self.eval_year)
         # a couple of clue reports
         for case in sample_cases[:2]:
@@ -910,6 +893,18 @@ class _Writer(threading.Thread):
         return self.counts
 
 
+def finish_evaluation(session, evaluation_id: int, year: int, today: dt.date) -> None:
+    """The demo evaluation's metrics by the real computation, so its pages and PDF read the same
+    shape ({key: {label, value, derivation}}) as an evaluation the office computes."""
+    from app.services.evaluation import compute_unit_metrics
+
+    entries = session.query(m.EvaluationEntry).filter(m.EvaluationEntry.evaluation_id == evaluation_id).all()
+    metrics = compute_unit_metrics(session, year, [e.unit for e in entries], on=today)
+    for entry in entries:
+        entry.metrics = json.dumps(metrics[entry.unit_id], ensure_ascii=False)
+    session.commit()
+
+
 def generate_demo(case_count: int, random_seed: int = 2026, today: Optional[dt.date] = None,
                   progress=None) -> dict[str, int]:
     """Add `case_count` demo cases with their matters, meetings, assessments … ; returns rows added per kind."""
@@ -964,6 +959,8 @@ def generate_demo(case_count: int, random_seed: int = 2026, today: Optional[dt.d
                 progress(min(case_count, start + BATCH_CASES), case_count)
     finally:
         counts = writer.finish()
+    if gen.evaluation_id is not None:
+        finish_evaluation(session, gen.evaluation_id, gen.eval_year, today)
     with db.engine.connect() as conn:
         ids.sync_sequences(conn)
         if dialect == "postgresql":

@@ -26,6 +26,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, extract, or_
+from sqlalchemy.orm import contains_eager
 
 from app import models as m
 from app.models.base import now
@@ -89,6 +90,7 @@ def compute_unit_metrics(session, year: int, units: list[m.Unit], on: dt.date | 
     start, end = _year_bounds(year)
     ids = [u.id for u in units]
     parts = (session.query(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
+             .options(contains_eager(m.MatterAssignment.matter))
              .filter(m.MatterAssignment.unit_id.in_(ids), m.Matter.sent_at >= start, m.Matter.sent_at < end,
                      m.Matter.status.notin_(("draft", "cancelled")))
              .order_by(m.Matter.sent_at, m.Matter.id).all())
@@ -302,7 +304,11 @@ def stored_metrics(entry: m.EvaluationEntry) -> dict:
         data = json.loads(entry.metrics or "{}")
     except ValueError:
         data = {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    # only the computed shape {key: {label, value, derivation}}; a database seeded by an older demo
+    # holds bare numbers, which read as not computed (shown as —) instead of failing the page or PDF
+    return {key: item for key, item in data.items() if isinstance(item, dict)}
 
 
 def entry_metrics(entry: m.EvaluationEntry, user=None) -> dict:

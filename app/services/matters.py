@@ -821,7 +821,8 @@ def reply_data(session, matter: m.Matter, part: m.MatterAssignment):
         raise BusinessError(f"{part.unit.name}尚未函复该事项", 409)
     replier = session.get(m.AppUser, part.replied_by_id) if part.replied_by_id else None
     unit = part.unit
-    contact = unit.liaison_name or (replier.get_full_name() if replier else "")
+    # first_name holds the person's name; last_name is the position (职务), not part of a contact line
+    contact = unit.liaison_name or ((replier.first_name or "").strip() if replier else "")
     phone = unit.liaison_phone or (getattr(replier, "phone", None) or "")
     core = matter.title.strip()
     core = core[2:] if core.startswith("关于") else core
@@ -830,7 +831,7 @@ def reply_data(session, matter: m.Matter, part: m.MatterAssignment):
     body = part.reply_content
     if not body.rstrip().endswith(("特此函复。", "特此函复")):
         body += "\n特此函复。"
-    return ReplyData(head=letterhead(), unit_name=unit.name, number=part.reply_number or "", title=title,
+    return ReplyData(head=letterhead(), unit_name=unit.document_name, number=part.reply_number or "", title=title,
                      recipient=settings.get("office_name"), original_title=matter.title,
                      original_number=matter.letter_number or "", body=body, result=part.reply_result or "",
                      contact_name=contact or "", contact_phone=phone or "",

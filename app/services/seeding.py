@@ -22,12 +22,15 @@ def load_units(session) -> int:
     from app.models.org import Unit
 
     data = _read("units.json")
-    existing = {name for (name,) in session.query(Unit.name)}
+    existing = {unit.name: unit for unit in session.query(Unit)}
     added = 0
     for row in [data["office"], *data["members"]]:
-        if row["name"] not in existing:
+        unit = existing.get(row["name"])
+        if unit is None:
             session.add(Unit(**row))
             added += 1
+        elif not unit.full_name and row.get("full_name"):
+            unit.full_name = row["full_name"]   # databases from before the column (0005); never an edited one
     session.flush()
     return added
 

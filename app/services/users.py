@@ -10,8 +10,17 @@ from app.security.roles import ROLE_NAMES
 from app.services.errors import BusinessError
 
 
+#: 职务 of a user created without one: the user page requires the field, documents never print it
+DEFAULT_POSITIONS = {"Admin": "系统管理员", "Convener": "召集人", "Office": "联动办公室工作人员",
+                     "UnitStaff": "联络人", "Viewer": "观察员"}
+
+
 def create_user(username: str, password: str, role: str, unit_name: str | None = None,
-                full_name: str | None = None, email: str | None = None, check_password: bool = True):
+                full_name: str | None = None, email: str | None = None, check_password: bool = True,
+                position: str | None = None):
+    """A user with the person's name as first_name and the position (职务) as last_name, as on the
+    user page — never the role's code name, which the contact line of a reply once printed
+    ("王税务 UnitStaff"); without --position the role's Chinese description."""
     from app.models.org import Unit
 
     sm = current_app.appbuilder.sm
@@ -34,7 +43,9 @@ def create_user(username: str, password: str, role: str, unit_name: str | None =
             raise BusinessError(f"未知单位：{unit_name}（请使用成员单位全称，如 县税务局）")
     if role_requires_unit(role_obj) and unit is None:
         raise BusinessError(f"角色 {role} 只能查看本单位的记录，必须用 --unit 指定所属单位")
-    user = sm.add_user(username=username, first_name=full_name or username, last_name=role,
+    # an admin-made role has no default position: its own name reads well enough on a contact line
+    position = (position or "").strip() or DEFAULT_POSITIONS.get(role) or role
+    user = sm.add_user(username=username, first_name=full_name or username, last_name=position,
                        email=email or f"{username}@users.invalid", role=role_obj, password=password)
     if not user:
         raise BusinessError("创建用户失败（用户名或邮箱可能重复）")

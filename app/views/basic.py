@@ -55,10 +55,11 @@ class UnitView(UnitRules, ScopedModelView):
     edit_title = _("编辑单位")
     list_columns = ["name", "kind_label", "liaison_name", "liaison_phone", "leader_name", "active"]
     search_columns = ["name", "kind", "liaison_name", "active"]
-    add_columns = edit_columns = ["name", "short_name", "kind", "leader_name", "liaison_name", "liaison_phone",
-                                  "email", "responsibilities", "sort_order", "active"]
+    add_columns = edit_columns = ["name", "short_name", "full_name", "kind", "leader_name", "liaison_name",
+                                  "liaison_phone", "email", "responsibilities", "sort_order", "active"]
+    description_columns = {"full_name": _("公文中使用的单位全称，如“国家税务总局平陆县税务局”；不填时使用名称")}
     show_fieldsets = [
-        (_("单位"), {"fields": ["name", "short_name", "kind_label", "active", "sort_order"]}),
+        (_("单位"), {"fields": ["name", "short_name", "full_name", "kind_label", "active", "sort_order"]}),
         (_("联络"), {"fields": ["leader_name", "liaison_name", "liaison_phone", "email"]}),
         (_("工作职责（机制文件第四部分）"), {"fields": ["responsibilities"]}),
     ]
@@ -70,9 +71,9 @@ class UnitApi(UnitRules, ScopedApi):
     datamodel = SQLAInterface(m.Unit)
     class_permission_name = "Unit"
     list_columns = ["id", "name", "short_name", "kind", "liaison_name", "liaison_phone", "sort_order", "active"]
-    show_columns = list_columns + ["leader_name", "email", "responsibilities", "version_id"]
-    add_columns = edit_columns = ["name", "short_name", "kind", "leader_name", "liaison_name", "liaison_phone",
-                                  "email", "responsibilities", "sort_order", "active"]
+    show_columns = list_columns + ["full_name", "leader_name", "email", "responsibilities", "version_id"]
+    add_columns = edit_columns = ["name", "short_name", "full_name", "kind", "leader_name", "liaison_name",
+                                  "liaison_phone", "email", "responsibilities", "sort_order", "active"]
     order_columns = ["name", "sort_order"]
     base_order = ("sort_order", "asc")
 

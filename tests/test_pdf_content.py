@@ -104,7 +104,7 @@ def test_demo_evaluation_has_the_computed_shape_and_its_pdf_prints(app, clients)
         assert len(entries) == 19
         for data in entries.values():
             assert set(data) == {key for key, _, _ in METRICS}
-            assert all(set(item) == {"label", "value", "derivation"} for item in data.values())
+            assert all(set(item) == {"label", "value", "derivation", "items"} for item in data.values())
         computed = compute_unit_metrics(db.session, year, units, on=TODAY)
         assert entries == {uid: json.loads(json.dumps(v, ensure_ascii=False)) for uid, v in computed.items()}
         assert sum(d["lead"]["value"] for d in entries.values()) > 0          # the year really had matters

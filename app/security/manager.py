@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _
 
 from app.models.org import AppUser
 from app.security.permission_cache import PermissionCacheMixin
+from app.views.forms import KeepFormOnRefusal
 
 
 PASSWORD_HINT = _("至少 12 个字符，可用中文、空格和任意符号，建议用一句好记的长句；过于常见的口令会被拒绝")
@@ -43,7 +44,7 @@ class ResetPasswordView(FabResetPasswordView):
     form_title = _("重设用户密码")
 
 
-class UnitUserView(UserDBModelView):
+class UnitUserView(KeepFormOnRefusal, UserDBModelView):
     """Users page where the admin picks the member unit of a UnitStaff user."""
 
     list_columns = ["first_name", "username", "unit", "roles", "active", "last_login"]

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scoped
 from app.services.errors import BusinessError, StaleEdit
 from app.services.validation import check_choices, check_lengths
+from app.views.forms import KeepFormOnRefusal
 from app.views.labels import LABELS
 
 # One permission per (resource, action), shared by the page and the API of the resource.
@@ -174,8 +175,9 @@ def search_choice_field(label, model):
                             widget=Select2Widget(), validators=[validators.Optional()])
 
 
-class ScopedModelView(RecordRules, ModelView):
-    """A FAB ModelView limited to the user's row-level scope on every path."""
+class ScopedModelView(KeepFormOnRefusal, RecordRules, ModelView):
+    """A FAB ModelView limited to the user's row-level scope on every path; a refused add or edit
+    shows the form again with the input kept and the message beside its field (app/views/forms.py)."""
 
     base_filters = SCOPE_FILTER
     label_columns = LABELS

@@ -478,7 +478,7 @@ class SettingView(ScopedModelView):
                 if int(item.value) < 0:
                     raise ValueError
             except (TypeError, ValueError):
-                raise BusinessError(f"“{item.label}”必须是非负整数", 422)
+                raise BusinessError(f"“{item.label}”必须是非负整数，如 3", 422, field="value")
 
 
 class HolidayView(ScopedModelView):

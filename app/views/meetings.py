@@ -14,6 +14,7 @@ from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from wtforms import DateTimeLocalField, validators
 
 from app import models as m
@@ -23,6 +24,7 @@ from app.security.scope import current_user, get_in_scope
 from app.services import meetings as svc
 from app.services.errors import BusinessError, NotFound
 from app.views import add_link, add_view
+from app.views.forms import database_error
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, safe,
                             workflow_call)
 
@@ -126,6 +128,10 @@ def _run(func, *args, success: str | None = None, **kwargs):
     except BusinessError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
+        return None
+    except IntegrityError as exc:  # a Chinese sentence, never the database's text
+        db.session.rollback()
+        flash(database_error(exc)[0], "danger")
         return None
     if success:
         flash(success, "success")

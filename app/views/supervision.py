@@ -20,7 +20,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, validators
 
@@ -34,6 +34,7 @@ from app.services import matters as svc
 from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_link, add_view
+from app.views.forms import database_error
 from app.views.base import DB_ERROR_MESSAGE, RecordRules, ScopedApi, ScopedModelView, api_error, workflow_call
 
 ALERT_CLASSES = {"none": "", "near": "alert-near", "overdue": "alert-overdue", "escalated": "alert-escalated"}
@@ -276,6 +277,9 @@ class MatterView(MatterRules, ScopedModelView):
         except StaleDataError:
             db.session.rollback()
             flash(StaleEdit().message, "danger")
+        except IntegrityError as exc:  # a Chinese sentence, never the database's text
+            db.session.rollback()
+            flash(database_error(exc)[0], "danger")
         return self._back(pk)
 
     @expose("/send/<int:pk>", methods=["POST"])

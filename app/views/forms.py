@@ -1,0 +1,190 @@
+"""Add and edit forms that keep what the user typed when a rule or the database refuses it.
+
+FAB's add/edit views flash a refusal raised in pre_add/pre_update (or the database's own English
+text, SQL included) and redirect to the list: the form and everything typed is lost. Here the form
+is shown again with the input kept and the message beside the field it concerns; a database error
+reaches the user as a Chinese sentence, never as SQL.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import flash, request
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
+from flask_babel import lazy_gettext as _
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+
+log = logging.getLogger(__name__)
+
+FORM_REFUSED = _("未保存：请按红色提示修改后再提交，已填写的内容均已保留。")
+DB_CONFLICT = "保存失败：数据与已有记录冲突，或已被他人修改，未作任何修改。"
+STALE = "该记录已被他人修改，请刷新页面后在最新内容上重新编辑。您的修改未保存。"
+
+
+def _label(key: str) -> str:
+    from app.views.labels import LABELS
+
+    return str(LABELS.get(key, key))
+
+
+def _columns(text: str, pattern: str) -> list[str]:
+    match = re.search(pattern, text)
+    if not match:
+        return []
+    return [c.strip().strip('"').split(".")[-1] for c in match.group(1).split(",") if c.strip()]
+
+
+def database_error(exc: BaseException) -> tuple[str, list[str]]:
+    """A Chinese sentence for a database refusal, and the columns it concerns (to mark the fields).
+
+    Reads the driver's message (SQLite and PostgreSQL wordings) only to find the kind of refusal and
+    the column names; none of it is shown."""
+    original = getattr(exc, "orig", None) or getattr(exc, "__cause__", None) or exc
+    text = str(getattr(original, "orig", None) or original)
+    if isinstance(exc, StaleDataError) or isinstance(original, StaleDataError):
+        return STALE, []
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate key" in lowered:
+        columns = (_columns(text, r"UNIQUE constraint failed: ([\w., ]+)")
+                   or _columns(text, r"Key \(([^)]*)\)="))
+        what = "、".join(dict.fromkeys(_label(c) for c in columns if c not in ("id",))) or "编号或名称"
+        return f"保存失败：{what}与已有记录重复，未作任何修改。请修改后重试。", columns
+    if "not null" in lowered or "null value in column" in lowered:
+        columns = _columns(text, r"NOT NULL constraint failed: ([\w.]+)") or _columns(text, r'null value in column "(\w+)"')
+        what = "、".join(f"“{_label(c)}”" for c in columns) or "必填项"
+        return f"请填写{what}。", columns
+    if "foreign key" in lowered:
+        return "保存失败：所选的关联记录不存在，或该记录仍被其他记录引用，未作任何修改。", []
+    if "check constraint" in lowered or "violates check" in lowered:
+        return "保存失败：填写的数据不符合要求，未作任何修改。", []
+    if "value too long" in lowered or "too long" in lowered:
+        return "保存失败：有内容超过了允许的长度，未作任何修改。", []
+    return DB_CONFLICT, []
+
+
+def _field_for(form, message: str, field: str | None):
+    """The form field a message belongs to: the one named by the refusal, else the field whose
+    label the message quotes (“标签”) or mentions (the longest label found wins)."""
+    fields = {name: f for name, f in form._fields.items() if f.type not in ("CSRFTokenField", "HiddenField")}
+    if field and field in fields:
+        return fields[field]
+    quoted = re.findall(r"“([^”]+)”", message)
+    best, best_len = None, 0
+    for f in fields.values():
+        label = str(f.label.text).strip()
+        if not label:
+            continue
+        if label in quoted:
+            return f
+        if label in message and len(label) > best_len:
+            best, best_len = f, len(label)
+    return best
+
+
+def mark_form(form, message: str, field: str | None = None, columns=()) -> None:
+    """Put the message beside its field (or at the top of the page when it concerns none)."""
+    target = None
+    for column in list(columns) or [None]:
+        target = _field_for(form, message, field or column)
+        if target is not None:
+            break
+    if target is None:
+        flash(message, "danger")
+        return
+    target.errors = list(target.errors or []) + [message]
+    flash(str(FORM_REFUSED), "danger")
+
+
+def refusal(exc: BaseException) -> tuple[str, str | None, list[str]]:
+    """(message, field, columns) for anything pre_add/pre_update or the save may raise."""
+    from app.services.errors import BusinessError
+
+    if isinstance(exc, BusinessError):
+        return exc.message, getattr(exc, "field", None), []
+    if isinstance(exc, (SQLAlchemyError, StaleDataError)) or isinstance(getattr(exc, "__cause__", None), SQLAlchemyError):
+        message, columns = database_error(exc)
+        return message, None, columns
+    if isinstance(exc, ValueError) and any("\u4e00" <= ch <= "\u9fff" for ch in str(exc)):
+        return str(exc), None, []  # FAB's security views refuse with ValueError (our Chinese text)
+    raise exc
+
+
+class KeepFormOnRefusal:
+    """FAB's `_add` / `_edit`, except that a refusal shows the form again with the input kept."""
+
+    def _rollback(self):
+        self.datamodel.session.rollback()
+
+    def _add(self):
+        is_valid_form = True
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    form.populate_obj(item)
+                    self.pre_add(item)
+                    self.datamodel.add(item)
+                    self.post_add(item)
+                except Exception as exc:  # noqa: BLE001 - refusal() re-raises what it does not know
+                    self._rollback()
+                    if not isinstance(exc, IntegrityError) and isinstance(exc, SQLAlchemyError):
+                        log.exception("add refused by the database")
+                    message, field, columns = refusal(exc)
+                    mark_form(form, message, field, columns)
+                else:
+                    flash(str(self.add_row_message), "success")
+                    return None
+            is_valid_form = False
+        if is_valid_form:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        from flask import abort
+
+        is_valid_form = True
+        pages, page_sizes, orders = get_page_args(), get_page_size_args(), get_order_args()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                try:
+                    form.populate_obj(item)
+                    self.pre_update(item)
+                    self.datamodel.edit(item)
+                    self.post_update(item)
+                except Exception as exc:  # noqa: BLE001
+                    self._rollback()
+                    message, field, columns = refusal(exc)
+                    mark_form(form, message, field, columns)
+                    item = self.datamodel.get(pk, self._base_filters)
+                    if item is None:
+                        abort(404)
+                else:
+                    flash(str(self.edit_row_message), "success")
+                    return None
+            is_valid_form = False
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        widgets = self._get_related_views_widgets(item, filters={}, orders=orders, pages=pages,
+                                                  page_sizes=page_sizes, widgets=widgets)
+        if is_valid_form:
+            self.update_redirect()
+        return widgets

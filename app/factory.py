@@ -24,6 +24,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()  # app/translations/*.po → .mo (FAB's strings FAB's own zh catalogue lacks)
     from flask_appbuilder import AppBuilder
 
     from app.extensions import csrf, db, migrate

@@ -462,8 +462,9 @@ class SettingView(ScopedModelView):
     list_title = _("系统设置")
     list_columns = ["label", "value", "description"]
     edit_columns = ["value"]
-    show_columns = ["label", "key", "value", "description"]
+    show_columns = ["label", "value", "description"]
     search_columns = ["label", "value"]
+    label_columns = {**ScopedModelView.label_columns, "description": _("说明")}
     base_order = ("sort_order", "asc")
     base_permissions = ["can_list", "can_show", "can_edit"]
 

@@ -188,3 +188,74 @@ class KeepFormOnRefusal:
         if is_valid_form:
             self.update_redirect()
         return widgets
+
+
+class ChineseTitles:
+    """FAB titles a page it was not given a title for "Add Holiday", "Edit Setting": here the
+    titles follow the list's Chinese title (新增…, 编辑…)."""
+
+    def _init_titles(self):
+        base = str(self.list_title or "") if self.list_title else ""
+        if base:
+            if not self.add_title:
+                self.add_title = f"新增{base}"
+            if not self.edit_title:
+                self.edit_title = f"编辑{base}"
+            if not self.show_title:
+                self.show_title = base
+        super()._init_titles()
+
+
+class ReadableShowColumns:
+    """A detail page FAB fills with every column shows codes ("claims") and the lock's "Version Id":
+    without an explicit list, codes are shown by their Chinese label and the lock is left out."""
+
+    def _init_properties(self):
+        explicit = bool(self.show_columns) or bool(self.show_fieldsets)
+        super()._init_properties()
+        if explicit:
+            return
+        model = self.datamodel.obj
+        columns = []
+        for column in self.show_columns or []:
+            if column in ("version_id", "id") or column.endswith("_id"):
+                continue
+            label = f"{column}_label"
+            columns.append(label if isinstance(getattr(model, label, None), property) else column)
+        self.show_columns = columns
+
+
+class FriendlyViewMixin(ChineseTitles, ReadableShowColumns, KeepFormOnRefusal):
+    """Everything a clerk's form needs: Chinese titles, readable detail pages, input kept on
+    refusal, Chinese errors."""
+
+
+BLANK_CHOICE = "请选择"
+
+
+def install_select_defaults() -> None:
+    """Every drop-down of a related record starts empty, never on a silently preselected row.
+
+    FAB gives a required many-to-one field no blank entry, so the form opens on the first row (a
+    test matter went to the court); an optional one gets a blank entry that WTForms labels
+    "__None". Here each such select has a blank entry "请选择"; a required one still refuses to be
+    saved blank (DataRequired, beside the field)."""
+    from flask_appbuilder import fields as fab_fields
+
+    cls = fab_fields.QuerySelectField
+    if getattr(cls, "_fyld_blank", False):
+        return
+    original = cls.__init__
+
+    def __init__(self, label=None, validators=None, query_func=None, get_pk_func=None, get_label=None,
+                 allow_blank=False, blank_text="", **kwargs):
+        original(self, label, validators, query_func=query_func, get_pk_func=get_pk_func, get_label=get_label,
+                 allow_blank=True, blank_text=blank_text or BLANK_CHOICE, **kwargs)
+
+    cls.__init__ = __init__
+    cls._fyld_blank = True
+
+
+# At import: app.security.manager imports this module, so FAB's own user and role forms (built while
+# AppBuilder starts, before app.views.register_views) get the blank entry too.
+install_select_defaults()

@@ -51,6 +51,7 @@ LABELS = {
     "definition": _("方案定义（JSON）"), "at": _("时间"), "username": _("用户"), "action": _("操作"),
     "table_name": _("数据表"), "record_id": _("记录编号"), "before": _("修改前"), "after": _("修改后"),
     "ip": _("IP地址"), "value_type": _("值类型"), "total_seq": _("总期数"), "proposal": _("提案"),
+    "version_id": _("版本号"), "matters": _("协调事项"), "unit_id": _("单位"), "user": _("用户"),
 }
 
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _
 from app.models.org import AppUser
 from app.security.permission_cache import PermissionCacheMixin
 from app.security.permission_names import role_label
-from app.views.forms import KeepFormOnRefusal
+from app.views.forms import FriendlyListWidget, KeepFormOnRefusal
 
 
 PASSWORD_HINT = _("至少 12 个字符，可用中文、空格和任意符号，建议用一句好记的长句；过于常见的口令会被拒绝")
@@ -47,6 +47,8 @@ class ResetPasswordView(FabResetPasswordView):
 
 class UnitUserView(KeepFormOnRefusal, UserDBModelView):
     """Users page where the admin picks the member unit of a UnitStaff user."""
+
+    list_widget = FriendlyListWidget
 
     list_columns = ["first_name", "username", "unit", "roles", "active", "last_login"]
     search_columns = ["username", "first_name", "last_name", "unit", "roles", "active"]

@@ -13,7 +13,9 @@ from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.security.views import (PermissionModelView, PermissionViewModelView, RoleModelView,
                                             UserGroupModelView, ViewMenuModelView)
-from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_appbuilder.widgets import ShowWidget
+
+from app.views.forms import FriendlyListWidget
 from flask_babel import lazy_gettext as _
 from wtforms import validators
 
@@ -71,7 +73,7 @@ class ChineseRoleView(RoleModelView):
     list_title = show_title = _("角色")
     add_title = _("新增角色")
     edit_title = _("编辑角色")
-    list_widget = ListWidget
+    list_widget = FriendlyListWidget
     show_widget = ShowWidget
     edit_template = add_template = "security/role_edit.html"
     list_template = "security/role_list.html"

@@ -1,0 +1,37 @@
+"""Lists a clerk can use (issue 13, 6 and 7): search finds by 包含 by default and says what it is
+filtered by; a record's title opens it; 状态 stays on one line."""
+from __future__ import annotations
+
+import lxml.html
+
+
+def test_text_search_defaults_to_contains_and_shows_the_filter(app, clients, factory):
+    inside = factory.matter(title="关于华兴机械税务债权申报的协调事项")
+    other = factory.matter(title="关于职工安置的协调事项")
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "MatterView")
+    assert str(view._filters.get_search_filters()["title"][0].name) == "包含"
+    # index 0 of the title's operators: what the search form submits when the clerk just types
+    html = clients.office.get("/matter/list/?_flt_0_title=税务").get_data(as_text=True)
+    tree = lxml.html.fromstring(html)
+    rows = tree.xpath("//table[contains(@class,'table')]//tbody/tr|//table[contains(@class,'table')]/tr[td]")
+    text = " ".join(r.text_content() for r in rows)
+    assert inside.title in text and other.title not in text
+    bar = tree.get_element_by_id("active-filters").text_content()
+    assert "标题" in bar and "包含" in bar and "税务" in bar
+    assert tree.xpath("//a[@id='clear-filters']/@href") == ["/matter/list/"]
+    # no filter, no bar
+    assert "active-filters" not in clients.office.get("/matter/list/").get_data(as_text=True)
+
+
+def test_titles_open_the_record_and_status_does_not_wrap(app, clients, factory):
+    matter = factory.matter(title="关于华兴机械税务债权申报的协调事项")
+    tree = lxml.html.fromstring(clients.office.get("/matter/list/").get_data(as_text=True))
+    link = tree.xpath(f"//a[contains(@class,'record-link') and normalize-space()='{matter.title}']/@href")
+    assert link == [f"/matter/show/{matter.id}"]
+    assert tree.xpath("//td[contains(@class,'col-status_label')]")
+    css = (app.root_path + "/static/css/fyld.css")
+    assert ".col-status_label" in open(css, encoding="utf-8").read().split("white-space: nowrap")[0]
+    # every list, not only the matters: the case list links its case numbers
+    case = factory.case()
+    tree = lxml.html.fromstring(clients.office.get("/caseview/list/").get_data(as_text=True))
+    assert tree.xpath(f"//a[contains(@class,'record-link')]/@href")[0] == f"/caseview/show/{case.id}"

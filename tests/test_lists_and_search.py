@@ -35,3 +35,22 @@ def test_titles_open_the_record_and_status_does_not_wrap(app, clients, factory):
     case = factory.case()
     tree = lxml.html.fromstring(clients.office.get("/caseview/list/").get_data(as_text=True))
     assert tree.xpath(f"//a[contains(@class,'record-link')]/@href")[0] == f"/caseview/show/{case.id}"
+
+
+def test_supervision_board_bulk_remind_is_on_top_and_keeps_the_filters(app, clients, factory):
+    import datetime as dt
+
+    from app import models as m
+    from app.extensions import db
+
+    matter = factory.matter(title="关于逾期税务事项的协调事项", deadline=dt.date.today() - dt.timedelta(days=30))
+    url = "/matter/supervise?status=sent"
+    tree = lxml.html.fromstring(clients.office.get(url).get_data(as_text=True))
+    bar, table = tree.get_element_by_id("bulk-remind-bar"), tree.get_element_by_id("board-table")
+    order = [e for e in tree.iter() if e is bar or e is table]
+    assert order == [bar, table]  # the remind button comes before the rows, not after 50 of them
+    assert tree.xpath("//form[@id='bulk-remind']//input[@name='next']/@value") == [url]
+    response = clients.office.post("/matter/remind_many", data={"rowid": [str(matter.id)], "note": "请加快办理", "next": url})
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    with app.app_context():
+        assert db.session.query(m.Reminder).filter_by(matter_id=matter.id).count() == 1

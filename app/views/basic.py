@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
@@ -240,6 +241,15 @@ class CaseView(CaseRules, ScopedModelView):
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views, case=case,
                                     risk=risk_status(db.session, case))
+
+    @expose("/choices")
+    @has_access
+    @permission_name("list")
+    def choices(self):
+        """Cases for a searchable select (案号 or 企业名称 contains ?q=), the user's scope, newest first."""
+        from app.views.forms import remote_choices
+
+        return remote_choices(m.Case, ("case_number", "enterprise_name"), (m.Case.id.desc(),))
 
     @expose("/ledger/")
     @has_access

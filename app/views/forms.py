@@ -280,7 +280,92 @@ class FriendlyListPage:
         return super().render_template(template, **kwargs)
 
 
-class FriendlyViewMixin(ChineseTitles, ReadableShowColumns, FriendlyListPage, KeepFormOnRefusal):
+# related tables too large for a drop-down of every row: searched as the user types (JSON endpoint)
+REMOTE_CHOICES = {"Case": "/caseview/choices", "Matter": "/matter/choices"}
+
+
+def remote_choices(model, columns, order, limit: int = 20):
+    """JSON for a searchable select: the user's scope only (scoped()), newest first, a page at a time."""
+    from flask import jsonify
+    from sqlalchemy import or_
+
+    from app.extensions import db
+    from app.security.scope import scoped
+
+    q = (request.args.get("q") or "").strip()[:100]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = scoped(db.session.query(model), model)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.filter(or_(*[getattr(model, c).like(pattern, escape="\\") for c in columns]))
+    rows = query.order_by(*order).offset((page - 1) * limit).limit(limit + 1).all()
+    return jsonify(results=[{"id": str(r.id), "text": str(r)} for r in rows[:limit]], more=len(rows) > limit)
+
+
+class RemoteSelectWidget:
+    """FAB's select2 box, filled as the user types from `data-remote` (static/js/fyld.js)."""
+
+    def __init__(self, url: str):
+        from flask_appbuilder.fieldwidgets import Select2Widget
+
+        self.url, self.inner = url, Select2Widget()
+
+    def __call__(self, field, **kwargs):
+        kwargs["data-remote"] = self.url
+        kwargs.setdefault("data-placeholder", "输入案号、企业名称或标题搜索")
+        return self.inner(field, **kwargs)
+
+
+def remote_select_field(label, model, url: str, required: bool, description=""):
+    """A select of a large related table that renders only the chosen row; a posted id is accepted
+    only when it is in the user's scope (the same rule as the JSON endpoint)."""
+    from flask_appbuilder.fields import QuerySelectField
+    from wtforms import validators
+
+    from app.extensions import db
+    from app.security.scope import scoped
+
+    class RemoteQuerySelectField(QuerySelectField):
+        def _get_object_list(self):
+            wanted = set()
+            if self._formdata not in (None, "", "__None") and str(self._formdata).isdigit():
+                wanted.add(int(self._formdata))
+            if getattr(self, "_data", None) is not None:
+                wanted.add(self._data.id)
+            if not wanted:
+                return []
+            rows = scoped(db.session.query(model).filter(model.id.in_(wanted)), model).all()
+            return [(str(r.id), r) for r in rows]
+
+    return RemoteQuerySelectField(label, query_func=lambda: [], get_pk_func=lambda r: r.id, allow_blank=True,
+                                  widget=RemoteSelectWidget(url), description=description,
+                                  validators=[validators.DataRequired() if required else validators.Optional()])
+
+
+class RemoteChoiceFields:
+    """Cases and matters are chosen by typing (案号、企业名称、标题), not from a list of every row."""
+
+    def _init_forms(self):
+        from app.views.labels import LABELS
+
+        datamodel = self.datamodel
+        for columns, attr in ((self.add_columns, "add_form_extra_fields"), (self.edit_columns, "edit_form_extra_fields")):
+            extra = dict(getattr(self, attr) or {})
+            for column in columns or []:
+                if column in extra or not datamodel.is_relation_many_to_one(column):
+                    continue
+                model = datamodel.get_related_model(column)
+                url = REMOTE_CHOICES.get(model.__name__)
+                if url is None:
+                    continue
+                label = self.label_columns.get(column, LABELS.get(column, column))
+                extra[column] = remote_select_field(label, model, url, required=not datamodel.is_nullable(column),
+                                                    description=(self.description_columns or {}).get(column, ""))
+            setattr(self, attr, extra)
+        super()._init_forms()
+
+
+class FriendlyViewMixin(ChineseTitles, ReadableShowColumns, FriendlyListPage, RemoteChoiceFields, KeepFormOnRefusal):
     """Everything a clerk's pages need: Chinese titles, readable detail pages and lists, input
     kept on refusal, Chinese errors."""
 

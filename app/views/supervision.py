@@ -373,6 +373,15 @@ class MatterView(MatterRules, ScopedModelView):
             flash(exc.message, "warning")
             return redirect(f"/matter/show/{matter.id}")
 
+    @expose("/choices")
+    @has_access
+    @permission_name("list")
+    def choices(self):
+        """Matters for a searchable select (文号 or 标题 contains ?q=), the user's scope, newest first."""
+        from app.views.forms import remote_choices
+
+        return remote_choices(m.Matter, ("letter_number", "title"), (m.Matter.id.desc(),))
+
     @expose("/suggest")
     @has_access
     def suggest(self):

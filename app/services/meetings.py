@@ -18,7 +18,7 @@ from app.services import settings
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
 from app.services.matters import create_matter, dispatch_matter
-from app.services.notifications import notify_unit
+from app.services.notifications import notify_office, notify_unit
 from app.services.numbering import next_sequence
 
 ORGANISER_ROLES = {"Admin", "Office", "Convener"}
@@ -111,9 +111,9 @@ def propose_meeting(session, user, *, title: str, reason: str, units: Iterable[m
                         start_at=start_at, place=place, proposed_by_unit=unit)
     meeting.units = _dedupe_units([unit, *units])
     session.add(meeting)
-    for office in session.query(m.Unit).filter(m.Unit.kind == "office"):
-        session.flush()
-        notify_unit(session, office.id, f"{unit.name}提议召开专题会议：{meeting.title}", f"/meeting/show/{meeting.id}")
+    session.flush()
+    notify_office(session, f"{unit.name}提议召开专题会议：{meeting.title}", f"/meeting/show/{meeting.id}",
+                  permission="can_schedule", resource="Meeting")
     return meeting
 
 

@@ -172,6 +172,9 @@ def hold_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
     _require_organiser(user, "登记会议召开")
     if meeting.status != "scheduled":
         raise _status_refusal(meeting, "只有已安排的会议可以登记为已召开")
+    if meeting.start_at is not None and meeting.start_at.date() > _today():
+        raise BusinessError(f"会议定于{meeting.start_at:%Y-%m-%d %H:%M}召开，尚未到会议日期，不能登记为已召开；"
+                            "如会议已改期提前召开，请先修改会议时间", 409)
     meeting.status = "held"
     return meeting
 

@@ -247,11 +247,15 @@ class MatterView(MatterRules, ScopedModelView):
         reminders = scoped(db.session.query(m.Reminder).filter(m.Reminder.matter_id == matter.id), m.Reminder) \
             .order_by(m.Reminder.id.desc()).limit(50).all()
         unit_names = {p.unit_id: p.unit.name for p in parts}
+        # the timeline names people (王科员), not their sign-in names (office1)
+        user_ids = {e.user_id for e in matter.events if e.user_id}
+        people = {uid: name for uid, name in db.session.query(m.AppUser.id, m.AppUser.first_name)
+                  .filter(m.AppUser.id.in_(user_ids))} if user_ids else {}
         return self.render_template(
             self.show_template, pk=matter.id, title=matter.title, matter=matter, parts=parts, files=files,
             alert=ctx.of_matter(matter), part_alerts={p.id: ctx.of_part(p) for p in parts},
             actions=svc.allowed_actions(matter, user), my_part=svc.part_of(matter, getattr(user, "unit_id", None)),
-            events=matter.events, event_labels=svc.EVENT_LABELS, extensions=matter.extension_requests,
+            events=matter.events, event_labels=svc.EVENT_LABELS, people=people, extensions=matter.extension_requests,
             pending=svc.pending_extension(matter), reminders=reminders, unit_names=unit_names,
             alert_classes=ALERT_CLASSES, human_size=attachment_service.human_size,
             overdue_days=ctx.overdue_workdays(matter.deadline) if matter.deadline else 0,

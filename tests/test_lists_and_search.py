@@ -54,3 +54,12 @@ def test_supervision_board_bulk_remind_is_on_top_and_keeps_the_filters(app, clie
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     with app.app_context():
         assert db.session.query(m.Reminder).filter_by(matter_id=matter.id).count() == 1
+
+
+def test_navbar_brand_shortens_and_inbox_stacks_on_phones(app, clients):
+    """Layout hooks the stylesheet relies on (the browser journeys measure the result at 1280 and 390 px)."""
+    home = lxml.html.fromstring(clients.office.get("/").get_data(as_text=True))
+    assert home.xpath("//*[contains(@class,'navbar-brand')]//span[@class='brand-long']")
+    css = open(app.root_path + "/static/css/fyld.css", encoding="utf-8").read()
+    assert ".navbar-brand .brand-long { display: none; }" in css
+    assert "table.stack-on-phone thead { display: none; }" in css

@@ -247,7 +247,8 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     admin.goto("/roles/list/")
     admin.locator("#role-matrices a", has_text="观察员").click()
     admin.wait_for_url(re.compile(r"/roles/matrix/\d+"))
-    inbox_box = admin.locator("#role-matrix label.matrix-other", has_text="本单位待办").locator("input")
+    matter_row = admin.locator("#role-matrix tr", has=admin.locator("th", has_text=re.compile("^协调事项$")))
+    inbox_box = matter_row.locator("label.matrix-other", has_text="本单位待办").locator("input")
     assert inbox_box.is_checked()
     # ... and it takes effect for the viewer (a fresh login), nothing else was lost
     viewer = ui.login("viewer")

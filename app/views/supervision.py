@@ -189,6 +189,9 @@ class MatterView(MatterRules, ScopedModelView):
             validators=[validators.Optional()])}
         self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **extra}
         super()._init_forms()
+        # most matters are the office's own: 联动办公室交办 is the stated default (a source, not a unit to send to)
+        if hasattr(self.add_form, "source"):
+            self.add_form.source.kwargs["default"] = "office"
 
     # --- add / edit through the service ---------------------------------------------------
     def pre_add(self, item):

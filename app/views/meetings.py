@@ -293,8 +293,9 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     base_order = ("start_at", "desc")
     related_views = [TopicView, AttendanceView, MinutesView]
     show_template = "meetings/meeting_show.html"
-    formatters_columns = {**{k: _blank for k in ("start_at", "place", "chair", "convener", "proposed_by_unit", "reason",
-                                                 "decline_reason")}, "units": _names}
+    formatters_columns = {**{k: _blank for k in ("place", "chair", "convener", "proposed_by_unit", "reason",
+                                                 "decline_reason")}, "units": _names,
+                          "start_at": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""}
     # FAB's datetime widget is a date-only picker that erases a typed time (found by the browser journey):
     # the browser's own date-and-time input instead, as on the schedule and propose pages.
     add_form_extra_fields = edit_form_extra_fields = {"start_at": DateTimeLocalField(

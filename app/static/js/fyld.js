@@ -124,7 +124,9 @@
     });
     // one click on × must not silently clear every choice of a long multiple select
     $(document).on("select2:clearing", "select.confirm-clear", function (event) {
-      var n = $(this).find("option:selected").length;
+      // select2 has already emptied the value here: count what it is about to clear
+      var args = event.params && event.params.args;
+      var n = args && args.data ? args.data.length : $(this).find("option:selected").length;
       if (n > 1 && !window.confirm("确定清空全部 " + n + " 项已选内容吗？清空后需保存才生效。")) {
         event.preventDefault();
       }

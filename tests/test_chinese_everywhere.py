@@ -126,3 +126,20 @@ def test_no_english_on_any_page(demo_app, username):
     problems = {url: english_in(html, data_words) for url, html in pages.items()}
     problems = {url: words[:8] for url, words in problems.items() if words}
     assert not problems, "\n".join(f"{url}: {words}" for url, words in sorted(problems.items()))
+
+
+def test_api_labels_are_chinese(app, clients):
+    """The API's _info and record labels: no "Entries Comment", no "Version Id"."""
+    api = clients.api("office")
+    for resource in ("evaluation", "item", "meeting", "minutes", "decision", "case", "bulletin"):
+        body = api.get(f"/api/v1/{resource}/_info").json
+        labels = {**body.get("add_columns_labels", {}), **body.get("edit_columns_labels", {})} if "add_columns_labels" in body else {}
+        for field in body.get("add_columns", []) + body.get("edit_columns", []):
+            labels[field["name"]] = field.get("label", "")
+        assert labels, resource
+        english = {k: v for k, v in labels.items() if re.search(r"[A-Za-z]{2,}", str(v))}
+        assert not english, (resource, english)
+    listed = api.get("/api/v1/item/?q=(page_size:1)").json  # dotted columns: lead_unit.id …
+    shown_labels = listed.get("label_columns", {})
+    assert shown_labels.get("lead_unit.id") == "牵头单位·编号"
+    assert not {k: v for k, v in shown_labels.items() if re.search(r"[A-Za-z]{2,}", str(v))}, shown_labels

@@ -61,6 +61,9 @@ def test_page_list_and_add_permissions(clients, resource, role):
         assert listed.status_code in (302, 403)
     add = web.get(f"/{route}/add")
     if "A" in allowed:
+        if route == "bulletinview":  # the list's + opens the data-driven 起草 page (issue 13, 10)
+            assert add.status_code == 302 and add.headers["Location"].endswith("/bulletinview/draft/")
+            add = web.get("/bulletinview/draft/")
         assert add.status_code == 200
     else:
         assert add.status_code in (302, 403, 404, 405)

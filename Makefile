@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
+.PHONY: translations run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed: requirements.txt $(BIN)/python
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Chinese for FAB's own strings: app/translations/*/LC_MESSAGES/*.po → .mo (the app also does it at start).
+translations: $(VENV)/.installed
+	$(BIN)/python -m app.i18n
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

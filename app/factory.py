@@ -30,6 +30,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
 
     preload_on_first_request(app)  # jieba's dictionary for PDF titles, loaded in the background
 
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()  # app/translations/*.po → .mo (FAB's strings FAB's own zh catalogue lacks)
     from flask_appbuilder import AppBuilder
 
     from app.extensions import csrf, db, migrate

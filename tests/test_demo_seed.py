@@ -159,3 +159,52 @@ def test_demo_is_deterministic_for_a_seed(app):
     with app.app_context():
         generate_demo(5, 11, today=TODAY)
         assert snapshot() == first
+
+
+def test_demo_leaves_every_counter_where_real_use_would(app, clients):
+    """After `seed demo` the next meeting, letter, minutes and bulletin of this year take the next
+    free number (issue 13: every new meeting got 第1次 and a raw IntegrityError), and new rows get
+    fresh ids on PostgreSQL (sequences moved past the explicit ids)."""
+    from app.services.numbering import peek_sequence
+
+    today = dt.date.today()
+    with app.app_context():
+        generate_demo(30, 5, today=today)
+        counters = {(k, y): n for k, y, n in _rows(m.DocCounter, m.DocCounter.kind, m.DocCounter.year,
+                                                 m.DocCounter.last_number)}
+        tops = {}
+        for kind, year, top in db.session.execute(select(m.Meeting.kind, m.Meeting.year, func.max(m.Meeting.seq))
+                                                  .where(m.Meeting.seq.is_not(None)).group_by(m.Meeting.kind, m.Meeting.year)):
+            tops[(f"meeting-{kind}", year)] = top
+        for year, top in db.session.execute(select(m.Minutes.year, func.max(m.Minutes.seq))
+                                            .where(m.Minutes.seq.is_not(None)).group_by(m.Minutes.year)):
+            tops[("minutes", year)] = top
+        for year, top in db.session.execute(select(m.Bulletin.year, func.max(m.Bulletin.seq))
+                                            .where(m.Bulletin.seq.is_not(None)).group_by(m.Bulletin.year)):
+            tops[("bulletin", year)] = top
+        tops[("bulletin_total", 0)] = db.session.scalar(select(func.max(m.Bulletin.total_seq)))
+        assert ("meeting-joint", today.year) in tops and ("bulletin_total", 0) in tops
+        for key, top in tops.items():
+            assert counters.get(key) == top, key
+        joint_before = peek_sequence(db.session, "meeting-joint", today.year)
+        proposal = m.Meeting(kind="special", status="proposed", title="关于职工安置的专题会议",
+                             reason="协调职工安置", proposed_by_unit=db.session.query(m.Unit).filter_by(name="县人社局").one())
+        db.session.add(proposal)
+        db.session.commit()
+        proposal_id = proposal.id
+        special_before = peek_sequence(db.session, "meeting-special", today.year)
+
+    start = dt.datetime.combine(today, dt.time(9, 0)).strftime("%Y-%m-%dT%H:%M")
+    # the office arranges a joint meeting this year: the next number, no database error
+    response = clients.office.post("/meeting/add", data={"kind": "joint", "title": "年度联席会议", "start_at": start,
+                                                         "place": "县法院"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "IntegrityError" not in page and "SQL" not in page
+    # the convener schedules a unit's proposal: numbered next, not a 500 page
+    response = clients.convener.post(f"/meeting/schedule/{proposal_id}", data={"start_at": start, "place": "县法院"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        db.session.expire_all()
+        added = db.session.query(m.Meeting).filter_by(title="年度联席会议").one()
+        assert (added.year, added.seq) == (today.year, joint_before + 1)
+        assert db.session.get(m.Meeting, proposal_id).seq == special_before + 1

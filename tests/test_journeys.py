@@ -208,7 +208,7 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     admin.fill("#username", "tax_wang")
     admin.fill("#email", "tax_wang@example.invalid")
     select2(admin, "unit", "县税务局")
-    select2(admin, "roles", "UnitStaff")
+    select2(admin, "roles", "成员单位联络人")  # role names in Chinese (issue 13, 4)
     admin.fill("#password", "平陆县税务局联络员口令2026")
     admin.fill("#conf_password", "平陆县税务局联络员口令2026")
     admin.click("form [type=submit].btn-primary")
@@ -217,7 +217,7 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     admin.goto("/users/list/")
     row = admin.locator("table tr", has_text="tax_wang")
     assert row.count() == 1
-    assert "县税务局" in row.inner_text() and "UnitStaff" in row.inner_text()
+    assert "县税务局" in row.inner_text() and "成员单位联络人" in row.inner_text()
 
     # the new user logs in and works as 县税务局
     wang = ui.login("tax_wang", "平陆县税务局联络员口令2026")
@@ -235,16 +235,21 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     admin.goto("/roles/list/")
     admin.locator("table tr", has_text="Viewer").locator("a[href*='/roles/edit/']").first.click()
     admin.wait_for_url(re.compile(r"/roles/edit/"))
-    assert "can inbox on Matter" not in selected_text(admin, "permissions")
+    # permissions have Chinese names (issue 13, 4): "协调事项 · 本单位待办", not "can inbox on Matter"
+    assert "协调事项 · 本单位待办" not in selected_text(admin, "permissions")
+    assert not [t for t in selected_text(admin, "permissions") if t.startswith("can ")]
     before = len(selected_text(admin, "permissions"))
-    select2(admin, "permissions", "can inbox on Matter")
-    assert "can inbox on Matter" in selected_text(admin, "permissions")
+    select2(admin, "permissions", "协调事项 · 本单位待办")
+    assert "协调事项 · 本单位待办" in selected_text(admin, "permissions")
     admin.click("form [type=submit].btn-primary")
     admin.wait_for_load_state()
     assert "记录已更新" in flash_text(admin)
     admin.goto("/roles/list/")
-    viewer_row = admin.locator("table tr", has_text="Viewer")
-    assert "can inbox on Matter" in viewer_row.inner_text()
+    admin.locator("#role-matrices a", has_text="观察员").click()
+    admin.wait_for_url(re.compile(r"/roles/matrix/\d+"))
+    matter_row = admin.locator("#role-matrix tr", has=admin.locator("th", has_text=re.compile("^协调事项$")))
+    inbox_box = matter_row.locator("label.matrix-other", has_text="本单位待办").locator("input")
+    assert inbox_box.is_checked()
     # ... and it takes effect for the viewer (a fresh login), nothing else was lost
     viewer = ui.login("viewer")
     viewer.goto("/matter/inbox")
@@ -342,7 +347,7 @@ def test_office_holds_a_meeting_and_issues_the_minutes(ui, state):
     office.goto("/meeting/add")
     select2(office, "kind", "专题会议")
     office.fill("#title", MEETING_TITLE)
-    start = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(9, 30))
+    start = dt.datetime.combine(TODAY, dt.time(8, 30))  # today: a future meeting cannot be registered as held
     office.fill("#start_at", start.strftime("%Y-%m-%dT%H:%M"))  # <input type=datetime-local>
     office.fill("#place", "县人民法院第三会议室")
     office.fill("#chair", "张副院长")

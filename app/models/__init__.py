@@ -14,3 +14,11 @@ from app.models.groups import CoordinationGroup, GroupLog, GroupMember  # noqa: 
 from app.models.evaluation import ClueReport, Evaluation, EvaluationEntry  # noqa: F401
 from app.models.common import Attachment, AuditLog  # noqa: F401
 from app.models.indexes import PERFORMANCE_INDEXES  # noqa: F401,E402  (issue 8)
+
+from app.models import readable as _readable  # noqa: E402
+
+_readable.install([Category, Holiday, Notification, Setting, DocCounter, CaseProgress, ExtensionRequest, Matter,
+                   MatterAssignment, MatterEvent, Reminder, Attendance, Decision, Meeting, MeetingTopic, Minutes,
+                   MinutesDistribution, Bulletin, BulletinDistribution, BulletinSection, Policy, Assessment,
+                   DisposalPlan, PlanMeasure, RiskScheme, Proposal, ResearchProject, CoordinationGroup, GroupLog,
+                   GroupMember, ClueReport, Evaluation, EvaluationEntry, Attachment, AuditLog, Unit, Case])

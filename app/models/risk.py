@@ -25,6 +25,9 @@ class RiskScheme(VersionedMixin, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, index=True)
 
     def __repr__(self) -> str:
+        # the seeded names already say “（第1版）”: never “（第1版）（第1版）”
+        if f"第{self.scheme_version}版" in (self.name or ""):
+            return self.name
         return f"{self.name}（第{self.scheme_version}版）"
 
 

@@ -25,6 +25,8 @@ from app.security.api_keys import CredentialRefused, PasswordChangeRequired, use
 from app.security.permission_cache import PermissionCacheMixin
 from app.security.sessions import _now as now_utc
 from app.security.sessions import end_session, open_session, session_ends_at, user_of_open_session
+from app.security.permission_names import role_label
+from app.views.forms import FriendlyListWidget, KeepFormOnRefusal
 
 
 PASSWORD_HINT = _("至少 12 个字符，可用中文、空格和任意符号，建议用一句好记的长句；过于常见的口令会被拒绝")
@@ -84,8 +86,10 @@ class ResetPasswordView(FabResetPasswordView):
     message = _("密码已重设。该用户的全部登录会话和 API 令牌已立即失效，下次登录须设置新密码。")
 
 
-class UnitUserView(UserDBModelView):
+class UnitUserView(KeepFormOnRefusal, UserDBModelView):
     """Users page where the admin picks the member unit of a UnitStaff user."""
+
+    list_widget = FriendlyListWidget
 
     list_columns = ["first_name", "username", "unit", "roles", "active", "last_login"]
     search_columns = ["username", "first_name", "last_name", "unit", "roles", "active"]
@@ -110,6 +114,45 @@ class UnitUserView(UserDBModelView):
                            "password": PASSWORD_HINT,
                            "must_change_password": _("勾选后，该用户下次登录须先设置新密码才能使用系统")}
     validators_columns = {}
+    formatters_columns = {
+        "roles": lambda roles: "、".join(role_label(r.name) for r in roles or []),
+        "unit": lambda unit: unit.name if unit else "",
+        "phone": lambda value: value or "", "last_name": lambda value: value or "", "email": lambda value: value or "",
+        "login_count": lambda value: value or 0, "fail_login_count": lambda value: value or 0,
+        "active": lambda value: "是" if value else "否",
+        "must_change_password": lambda value: "是" if value else "否",
+        "last_login": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "从未登录",
+        "created_on": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "",
+        "changed_on": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "",
+    }
+    user_show_fieldsets = [
+        (_("用户信息"), {"fields": ["username", "first_name", "last_name", "unit", "roles"]}),
+        (_("联系方式"), {"fields": ["email", "phone"], "expanded": True}),
+    ]
+    add_form_extra_fields = {
+        "password": PasswordField(_("密码"), description=PASSWORD_HINT,
+                                  validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget()),
+        "conf_password": PasswordField(_("确认密码"), description=_("请再输入一次密码"),
+                                       validators=[DataRequired(), EqualTo("password", message=_("两次输入的密码不一致"))],
+                                       widget=BS3PasswordFieldWidget()),
+    }
+
+    def _init_forms(self):
+        """Roles by their Chinese names in the select box (成员单位联络人, not UnitStaff)."""
+        from flask_appbuilder.fields import QuerySelectMultipleField
+        from flask_appbuilder.fieldwidgets import Select2ManyWidget
+
+        def roles():
+            from app.extensions import db
+
+            return db.session.query(self.appbuilder.sm.role_model).order_by(self.appbuilder.sm.role_model.id).all()
+
+        field = QuerySelectMultipleField(_("角色"), query_func=roles, get_pk_func=lambda r: r.id,
+                                         get_label=lambda r: role_label(r.name), widget=Select2ManyWidget(),
+                                         validators=[DataRequired(message=_("请至少选择一个角色"))])
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), "roles": field}
+        self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), "roles": field}
+        super()._init_forms()
 
     def pre_add(self, item):
         _require_unit_for_staff(item)
@@ -321,9 +364,19 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
+from app.views.roles import (ChineseGroupView, ChinesePermissionView, ChinesePermissionViewView,  # noqa: E402
+                             ChineseRoleView, ChineseViewMenuView)
+
+
 class SecurityManager(PermissionCacheMixin, FabSecurityManager):
     user_model = AppUser
     userdbmodelview = UnitUserView
+    rolemodelview = ChineseRoleView  # Chinese role and permission names, the permission matrix (app/views/roles.py)
+    groupmodelview = ChineseGroupView
+    permissionmodelview = ChinesePermissionView
+    viewmenumodelview = ChineseViewMenuView
+    permissionviewmodelview = ChinesePermissionViewView
+    userstatschartview = None  # FAB's chart loads Google Charts from the internet; the product works offline
     resetmypasswordview = ResetMyPasswordView
     resetpasswordview = ResetPasswordView
     security_api = FyldSecurityApi

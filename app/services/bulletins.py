@@ -78,6 +78,20 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"{i}. {text}" for i, text in enumerate(items, 1))
 
 
+LISTED = 5  # items a section lists itself; the rest go to the annex tables (附件：本期明细)
+
+
+def _annex(title: str, headers: list[str], rows: list[list]) -> dict:
+    return {"title": title, "headers": headers, "rows": [[str(v) for v in row] for row in rows]}
+
+
+def _counted(labels: list[str]) -> str:
+    """“宣告破产3次、终结2次” from a list of labels, most frequent first."""
+    from collections import Counter
+
+    return "、".join(f"“{label}”{n}次" for label, n in Counter(labels).most_common())
+
+
 # --- the drafted sections ----------------------------------------------------------------------
 def _cases_section(session, user, start, end) -> tuple[str, str, dict]:
     q = lambda stmt: session.execute(scoped(stmt, m.Case, user)).scalars().all()  # noqa: E731
@@ -93,12 +107,18 @@ def _cases_section(session, user, start, end) -> tuple[str, str, dict]:
     body = (f"本期新收破产申请{len(new_cases)}件，新受理破产案件{len(accepted)}件"
             + (f"（其中{parts}）" if parts else "") + f"，审结{len(concluded)}件。"
             f"截至期末，在办破产案件{len(pending)}件，其中重大敏感案件{sum(1 for c in pending if c.is_major_sensitive)}件。")
+    annex = None
     if accepted:
-        body += "\n本期受理的案件：\n" + _lines([f"{c.case_number} {c.enterprise_name}（{c.procedure_label}）"
-                                          for c in accepted])
+        if len(accepted) <= LISTED:
+            body += "\n本期受理的案件：\n" + _lines([f"{c.case_number} {c.enterprise_name}（{c.procedure_label}）"
+                                              for c in accepted])
+        else:
+            body += "本期受理的案件见附件。"
+            annex = _annex("本期受理的破产案件", ["受理日期", "案号", "企业名称", "程序"],
+                           [[c.acceptance_date, c.case_number, c.enterprise_name, c.procedure_label] for c in accepted])
     data = {"new_cases": len(new_cases), "accepted_cases": len(accepted), "concluded_cases": len(concluded),
             "pending_cases": len(pending), "pending_major": sum(1 for c in pending if c.is_major_sensitive),
-            "accepted": [c.id for c in accepted]}
+            "accepted": [c.id for c in accepted], "annex": [annex] if annex else []}
     return "案件受理审理情况", body, data
 
 
@@ -113,13 +133,19 @@ def _progress_in_period(session, user, start, end):
 def _stage_section(entries) -> tuple[str, str, dict]:
     changes = [e for e in entries if e.stage]
     cases = {e.case_id for e in changes}
+    annex = None
     if changes:
-        body = f"本期{len(cases)}件案件报送阶段变化{len(changes)}次：\n" + _lines(
-            [f"{e.entry_date.month}月{e.entry_date.day}日，{e.case.case_number} {e.case.enterprise_name}进入“{e.stage_label}”阶段"
-             for e in changes])
+        body = (f"本期{len(cases)}件案件报送阶段变化{len(changes)}次，其中进入{_counted([e.stage_label for e in changes])}。")
+        if len(changes) <= LISTED:
+            body += "\n" + _lines([f"{e.entry_date.month}月{e.entry_date.day}日，{e.case.case_number} "
+                                   f"{e.case.enterprise_name}进入“{e.stage_label}”阶段" for e in changes])
+        else:
+            body += "逐案明细见附件。"
+            annex = _annex("案件程序阶段变化", ["日期", "案号", "企业名称", "进入阶段"],
+                           [[e.entry_date, e.case.case_number, e.case.enterprise_name, e.stage_label] for e in changes])
     else:
         body = "本期无案件报送阶段变化。"
-    return "案件程序进展", body, {"stage_changes": len(changes), "cases": len(cases)}
+    return "案件程序进展", body, {"stage_changes": len(changes), "cases": len(cases), "annex": [annex] if annex else []}
 
 
 def _major_section(entries) -> tuple[str, str, dict]:
@@ -129,18 +155,29 @@ def _major_section(entries) -> tuple[str, str, dict]:
         grouped[e.case_id].append(e)
     if not grouped:
         return "重大敏感案件进展", "本期重大敏感案件无新报送进展。", {"major_cases": 0, "entries": 0}
-    paragraphs = [f"本期{len(grouped)}件重大敏感案件报送进展{len(major)}条。"]
-    for i, items in enumerate(grouped.values(), 1):
+    paragraphs = [f"本期{len(grouped)}件重大敏感案件报送进展{len(major)}条"
+                  + ("。" if len(grouped) <= LISTED else f"，以下列出最近报送进展的{LISTED}件，其余见附件。")]
+    groups = sorted(grouped.values(), key=lambda items: max(e.entry_date for e in items), reverse=True)
+    rows = []
+    for items in groups[LISTED:]:
+        case = items[0].case
+        latest = max(items, key=lambda e: (e.entry_date, e.id))
+        rows.append([case.case_number, case.enterprise_name, latest.entry_date, latest.content.strip()[:120], len(items)])
+    annex = _annex("其他重大敏感案件的最新进展", ["案号", "企业名称", "日期", "最新进展", "本期条数"], rows) if rows else None
+    for i, items in enumerate(groups[:LISTED], 1):
         case = items[0].case
         head = f"（{_cn(i)}）{case.case_number} {case.enterprise_name}"
         if case.monitoring_points:
             head += f"（监测评估重点：{case.monitoring_points}）"
         lines = [head + "。"]
-        for e in items:
+        for e in items[-2:]:  # the latest two entries; the case page has them all
             who = f"（{e.unit.name}报送）" if e.unit else ""
             lines.append(f"{e.entry_date.month}月{e.entry_date.day}日，{e.content.strip()}{who}")
+        if len(items) > 2:
+            lines.append(f"（本期共报送{len(items)}条进展。）")
         paragraphs.append("\n".join(lines))
-    return "重大敏感案件进展", "\n".join(paragraphs), {"major_cases": len(grouped), "entries": len(major)}
+    return "重大敏感案件进展", "\n".join(paragraphs), {"major_cases": len(grouped), "entries": len(major),
+                                                    "annex": [annex] if annex else []}
 
 
 def _cn(n: int) -> str:
@@ -206,16 +243,28 @@ def _matters_sections(session, user, start, end) -> list[tuple[str, str, dict]]:
     data = {"totals": totals, "table": table,
             "per_unit": {units[uid].name: per_unit[uid] for uid in order}}
     escalated.sort(key=lambda mt: (mt.deadline, mt.id))
+    annex = None
     if escalated:
-        esc_body = (f"以下{len(escalated)}件协调事项超过办理期限{escalate}个工作日以上仍未办结，"
-                    "列入联席会议督办，请责任单位抓紧办理并书面说明原因：\n" + _lines([
-                        f"{mt.letter_number or ''}《{mt.title}》，牵头单位{mt.lead_unit.name}，办理期限"
-                        f"{mt.deadline.isoformat()}，已超期{calendar.workdays_overdue(mt.deadline, on)}个工作日"
-                        for mt in escalated]))
+        from collections import Counter
+
+        items = [f"{mt.letter_number or ''}《{mt.title}》，牵头单位{mt.lead_unit.name}，办理期限"
+                 f"{mt.deadline.isoformat()}，已超期{calendar.workdays_overdue(mt.deadline, on)}个工作日"
+                 for mt in escalated]
+        by_unit = "、".join(f"{name}{n}件" for name, n in Counter(mt.lead_unit.name for mt in escalated).most_common())
+        esc_body = (f"{len(escalated)}件协调事项超过办理期限{escalate}个工作日以上仍未办结（按牵头单位：{by_unit}），"
+                    "列入联席会议督办，请责任单位抓紧办理并书面说明原因")
+        if len(items) <= LISTED:
+            esc_body += "：\n" + _lines(items)
+        else:
+            esc_body += "。逐项明细见附件。"
+            annex = _annex("严重逾期的协调事项", ["函告文号", "事项", "牵头单位", "办理期限", "超期工作日"],
+                           [[mt.letter_number or "", mt.title, mt.lead_unit.name, mt.deadline,
+                             calendar.workdays_overdue(mt.deadline, on)] for mt in escalated])
     else:
         esc_body = "本期无严重逾期的协调事项。"
     return [("协调事项办理情况", body, data),
-            ("严重逾期事项", esc_body, {"escalated": len(escalated), "matters": [mt.id for mt in escalated]})]
+            ("严重逾期事项", esc_body, {"escalated": len(escalated), "matters": [mt.id for mt in escalated],
+                                   "annex": [annex] if annex else []})]
 
 
 def _policy_section(session, user, start, end) -> tuple[str, str, dict]:
@@ -233,10 +282,27 @@ def _policy_section(session, user, start, end) -> tuple[str, str, dict]:
     return "政策文件与工作经验", body, {"policies": len(policies), "ids": [p.id for p in policies]}
 
 
+ANNEX_HEADING = "附件：本期明细"
+
+
+def _annex_section(sections) -> tuple[str, str, dict] | None:
+    """What the sections left out, in full, as the bulletin's last part (the text stays short: a
+    month with 64 stage changes drafted 22 pages)."""
+    tables = [table for _heading, _body, data in sections for table in data.get("annex") or [] if table["rows"]]
+    if not tables:
+        return None
+    body = "本期明细见以下附表：\n" + _lines([f"{t['title']}（{len(t['rows'])}项）" for t in tables])
+    return ANNEX_HEADING, body, {"tables": tables}
+
+
 def draft_sections(session, user, start: dt.date, end: dt.date) -> list[tuple[str, str, dict]]:
     entries = _progress_in_period(session, user, start, end)
-    return [_cases_section(session, user, start, end), _stage_section(entries), _major_section(entries),
-            *_matters_sections(session, user, start, end), _policy_section(session, user, start, end)]
+    sections = [_cases_section(session, user, start, end), _stage_section(entries), _major_section(entries),
+                *_matters_sections(session, user, start, end), _policy_section(session, user, start, end)]
+    annex = _annex_section(sections)
+    for _heading, _body, data in sections:
+        data.pop("annex", None)  # kept once, in the annex section
+    return sections + ([annex] if annex else [])
 
 
 def draft_bulletin(session, user, kind: str, period_start: dt.date, period_end: dt.date,
@@ -342,9 +408,10 @@ def bulletin_pdf(bulletin: m.Bulletin, pdf_font: str | None = None) -> bytes:
 
     tables = []
     for section in bulletin.sections:
-        table = section_data(section).get("table")
-        if table and table.get("rows"):
-            tables.append(TableData(headers=table["headers"], rows=table["rows"], title=table.get("title", "")))
+        data = section_data(section)
+        for table in [data.get("table")] + list(data.get("tables") or []):  # the annex section holds several
+            if table and table.get("rows"):
+                tables.append(TableData(headers=table["headers"], rows=table["rows"], title=table.get("title", "")))
     data = BulletinData(head=letterhead(), number=bulletin.number or "", issue_label=issue_label(bulletin),
                         title=bulletin.title, date=bulletin.document_date or today(),
                         recipients=bulletin.recipients or "各成员单位",

@@ -228,6 +228,23 @@ def _evaluations_where():
     return (m.Evaluation.status.in_(("draft", "approved")),)
 
 
+def _pending_extensions_where():
+    return (m.ExtensionRequest.status == "pending",)
+
+
+def _proposals_where():
+    return (m.Meeting.status == "proposed",)
+
+
+def pending_extensions(user, limit: int = LIST_LIMIT) -> list[m.ExtensionRequest]:
+    """Extension requests waiting for the office's decision, oldest first (the unit waits longest)."""
+    query = (select(m.ExtensionRequest).where(*_pending_extensions_where())
+             .order_by(m.ExtensionRequest.requested_at, m.ExtensionRequest.id))
+    query = scoped(query, m.ExtensionRequest, user).options(joinedload(m.ExtensionRequest.matter), lazyload("*"),
+                                                            joinedload(m.ExtensionRequest.unit))
+    return list(db.session.execute(query.limit(limit)).scalars().unique())
+
+
 def minutes_waiting(user, limit: int = LIST_LIMIT) -> list[m.Minutes]:
     query = select(m.Minutes).where(*_minutes_where()).order_by(m.Minutes.id.desc())
     return list(db.session.execute(scoped(query, m.Minutes, user).options(lazyload("*")).limit(limit)).scalars())
@@ -240,14 +257,18 @@ def evaluations_waiting(user, limit: int = LIST_LIMIT) -> list[m.Evaluation]:
 
 # --- the home pages ---------------------------------------------------------------------------------
 
-def overview(user, home: Home, on: dt.date | None = None, convener: bool = False) -> None:
+def overview(user, home: Home, on: dt.date | None = None, convener: bool = False, office: bool = False) -> None:
     ctx, bounds = _context(on)
     is_open = m.Matter.status.in_(OPEN_MATTER_STATUSES)
     deadline = m.Matter.deadline
     extra = {}
+    if office or convener:  # what waits for the office's (or the convener's) decision
+        extra["proposals"] = _count(m.Meeting, *_proposals_where(), user=user)
+    if office:
+        extra["extensions"] = _count(m.ExtensionRequest, *_pending_extensions_where(), user=user)
     if convener:
-        extra = {"minutes_waiting": _count(m.Minutes, *_minutes_where(), user=user),
-                 "evaluations_waiting": _count(m.Evaluation, *_evaluations_where(), user=user)}
+        extra.update(minutes_waiting=_count(m.Minutes, *_minutes_where(), user=user),
+                     evaluations_waiting=_count(m.Evaluation, *_evaluations_where(), user=user))
     # the matter numbers in one pass over open and replied matters (index on status, deadline)
     overdue = bounds.at_least(deadline, "overdue")
 
@@ -283,6 +304,17 @@ def overview(user, home: Home, on: dt.date | None = None, convener: bool = False
     home.chart = unit_bars(user, bounds)
     if not n["bulletins"]:
         home.notices.append(f"{last_quarter(ctx.today)[2]}工作通报尚未印发")
+    if office:
+        home.cards += [
+            Card("pending_extensions", "待审批的延期申请", n["extensions"], "HomeIndexView.index", "warning",
+                 {"_anchor": "pending-extensions"}),
+        ]
+        home.lists["extensions"] = pending_extensions(user)
+    if office or convener:
+        home.cards += [
+            Card("pending_proposals", "待安排的专题会议提议", n["proposals"], "MeetingView.list", "warning",
+                 {"_flt_0_status": "proposed"}),
+        ]
     if convener:
         home.cards += [
             Card("minutes_waiting", "纪要待签发", n["minutes_waiting"], "MinutesView.list", "warning",
@@ -311,5 +343,5 @@ def home_data(user, on: dt.date | None = None) -> Home:
         home.lists["pending"] = inbox["pending"]
         home.lists["meetings"] = upcoming_meetings(user)
         return home
-    overview(user, home, on, convener=kind == "convener")
+    overview(user, home, on, convener=kind == "convener", office=kind == "office")
     return home

@@ -197,13 +197,12 @@ class Counters:
             seq_col = model.letter_seq if model is m.Matter else model.seq
             for year, top in conn.execute(select(year_col, func.max(seq_col)).where(year_col.is_not(None)).group_by(year_col)):
                 self.doc[(kind, year)] = max(self.doc[(kind, year)], top or 0)
-        self.meeting: dict[tuple[str, int], int] = defaultdict(int)
+        # Meeting numbers (第N次 per year and kind) use the counters the workflow uses (meetings.assign_number).
         for kind, year, top in conn.execute(select(m.Meeting.kind, m.Meeting.year, func.max(m.Meeting.seq))
                                             .where(m.Meeting.year.is_not(None)).group_by(m.Meeting.kind, m.Meeting.year)):
-            self.meeting[(kind, year)] = top or 0
-        # 总第N期 continues the counter issuing uses (numbering.next_sequence("bulletin_total", 0))
-        self.doc[("bulletin_total", 0)] = max(self.doc[("bulletin_total", 0)],
-                                              conn.execute(select(func.max(m.Bulletin.total_seq))).scalar() or 0)
+            self.doc[(f"meeting-{kind}", year)] = max(self.doc[(f"meeting-{kind}", year)], top or 0)
+        top_total = conn.execute(select(func.max(m.Bulletin.total_seq))).scalar() or 0
+        self.doc[("bulletin_total", 0)] = max(self.doc[("bulletin_total", 0)], top_total)
         self.evaluation_years = {y for (y,) in conn.execute(select(m.Evaluation.year))}
         self.doc_touched: set[tuple[str, int]] = set()
 
@@ -217,8 +216,11 @@ class Counters:
         return self.doc[(kind, year)]
 
     def next_meeting(self, kind: str, year: int) -> int:
-        self.meeting[(kind, year)] += 1
-        return self.meeting[(kind, year)]
+        return self.next_doc(f"meeting-{kind}", year)
+
+    def next_bulletin_total(self) -> int:
+        """总第N期 of bulletins: one counter for all years (bulletins.issue_bulletin uses year 0)."""
+        return self.next_doc("bulletin_total", 0)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -733,7 +735,7 @@ class DemoGenerator:
             bid = self.ids("bulletin")
             year = doc_day.year
             seq = None if draft else self.counters.next_doc("bulletin", year)
-            total = None if draft else self.counters.next_doc("bulletin_total", 0)
+            total = None if draft else self.counters.next_bulletin_total()
             qn = (start.month - 1) // 3 + 1
             b.add("bulletin", id=bid, kind="quarter", period_start=start, period_end=end,
                   title=f"关于{start.year}年第{_cn(qn)}季度企业破产处置府院联动工作情况的通报",

@@ -6,9 +6,10 @@ class BusinessError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, status_code: int | None = None):
+    def __init__(self, message: str, status_code: int | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field the message belongs beside, when one does
         if status_code is not None:
             self.status_code = status_code
 

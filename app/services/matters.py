@@ -96,11 +96,10 @@ def parse_date(value, label: str) -> dt.date:
         raise BusinessError(f"{label}格式无效，应为 YYYY-MM-DD", 422)
 
 
-def _notify_office(session, message: str, link: str) -> None:
-    from app.services.notifications import notify_unit
+def _notify_office(session, message: str, link: str, permission: str = "can_close") -> None:
+    from app.services.notifications import notify_office
 
-    for (unit_id,) in session.execute(select(m.Unit.id).where(m.Unit.kind == "office")):
-        notify_unit(session, unit_id, message, link)
+    notify_office(session, message, link, permission=permission, resource="Matter")
 
 
 def _link(matter: m.Matter) -> str:
@@ -308,7 +307,7 @@ def request_extension(session, matter: m.Matter, user, deadline, reason: str) ->
     _mark_in_progress(matter)
     add_event(session, matter, user, "extend", f"{part.unit.name}申请延期至{deadline.isoformat()}：{reason}",
               unit_id=part.unit_id)
-    _notify_office(session, f"{part.unit.name}申请延期：{_name(matter)}", _link(matter))
+    _notify_office(session, f"{part.unit.name}申请延期：{_name(matter)}", _link(matter), "can_extension_approve")
     return request
 
 

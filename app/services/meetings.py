@@ -19,7 +19,7 @@ from app.services import settings
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
 from app.services.matters import create_matter, dispatch_matter
-from app.services.notifications import notify_unit
+from app.services.notifications import notify_office, notify_unit
 from app.services.numbering import next_sequence
 
 OPEN_FOR_ATTENDANCE = ("scheduled", "held")
@@ -105,9 +105,9 @@ def propose_meeting(session, user, *, title: str, reason: str, units: Iterable[m
                         start_at=start_at, place=place, proposed_by_unit=unit)
     meeting.units = _dedupe_units([unit, *units])
     session.add(meeting)
-    for office in session.query(m.Unit).filter(m.Unit.kind == "office"):
-        session.flush()
-        notify_unit(session, office.id, f"{unit.name}提议召开专题会议：{meeting.title}", f"/meeting/show/{meeting.id}")
+    session.flush()
+    notify_office(session, f"{unit.name}提议召开专题会议：{meeting.title}", f"/meeting/show/{meeting.id}",
+                  permission="can_schedule", resource="Meeting")
     return meeting
 
 
@@ -166,6 +166,9 @@ def hold_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
     require(user, "hold", "Meeting", "登记会议召开")
     if meeting.status != "scheduled":
         raise _status_refusal(meeting, "只有已安排的会议可以登记为已召开")
+    if meeting.start_at is not None and meeting.start_at.date() > _today():
+        raise BusinessError(f"会议定于{meeting.start_at:%Y-%m-%d %H:%M}召开，尚未到会议日期，不能登记为已召开；"
+                            "如会议已改期提前召开，请先修改会议时间", 409)
     meeting.status = "held"
     return meeting
 

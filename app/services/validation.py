@@ -20,21 +20,23 @@ def check_lengths(item) -> None:
         if isinstance(column.type, String) and column.type.length:
             value = getattr(item, column.key, None)
             if isinstance(value, str) and len(value) > column.type.length:
-                raise BusinessError(f"“{column_label(type(item), column.key)}”不能超过{column.type.length}个字符（当前{len(value)}个）", 422)
+                raise BusinessError(f"“{column_label(type(item), column.key)}”不能超过{column.type.length}个字符（当前{len(value)}个）", 422,
+                                    field=column.key)
 
 
 def check_choices(item, choice_columns: dict[str, dict]) -> None:
     for key, labels in choice_columns.items():
         value = getattr(item, key, None)
         if value is not None and value not in labels:
-            raise BusinessError(f"“{column_label(type(item), key)}”的取值无效：{value}；可选：{'、'.join(labels.values())}", 422)
+            raise BusinessError(f"“{column_label(type(item), key)}”的取值无效：{value}；可选：{'、'.join(labels.values())}", 422,
+                                field=key)
 
 
 def check_required_text(item, *keys: str) -> None:
     for key in keys:
         value = getattr(item, key, None)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise BusinessError(f"请填写“{column_label(type(item), key)}”", 422)
+            raise BusinessError(f"请填写“{column_label(type(item), key)}”", 422, field=key)
 
 
 def check_date_order(earlier: dt.date | None, later: dt.date | None, message: str) -> None:

@@ -29,6 +29,9 @@ def add_link(appbuilder, name: str, href: str, category: str, resource: str, per
 
 
 def register_views(appbuilder) -> None:
+    from app.views.forms import install_select_defaults
+
+    install_select_defaults()  # before any form is built
     from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
                            supervision)
 
@@ -44,5 +47,10 @@ def register_views(appbuilder) -> None:
     basic.register(appbuilder)
     audit.register(appbuilder)
     api_keys.register(appbuilder)
+    from flask import current_app
+
+    from app.security.permission_names import role_label
+
+    current_app.jinja_env.globals["role_label"] = role_label
     order = {name: index for index, name in enumerate(MENU_ORDER)}
     appbuilder.menu.menu.sort(key=lambda item: order.get(item.name, len(order)))

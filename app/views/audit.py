@@ -26,6 +26,20 @@ TABLE_LABELS = {
     "plan_measure": "处置措施", "research_project": "联合调研", "proposal": "提案", "coordination_group": "领导协调组",
     "group_member": "协调组成员", "group_log": "协调组工作日志", "evaluation": "年度评价通报",
     "evaluation_entry": "单位评价", "clue_report": "违纪违法线索", "attachment": "附件", "ab_api_key": "API 密钥",
+    "ab_role": "角色", "ab_user_role": "用户角色", "ab_permission_view_role": "角色权限", "ab_permission_view": "权限",
+    "ab_permission": "基础权限", "ab_view_menu": "视图与菜单", "ab_group": "用户组", "ab_user_group": "用户组成员",
+    "risk_scheme": "评估方案", "research_unit": "调研参与单位", "proposal_unit": "提案相关单位",
+    "meeting_unit": "会议相关单位", "decision_co_unit": "议定事项配合单位", "minutes_distribution": "纪要分送",
+    "bulletin_distribution": "通报分送", "category_unit": "类别建议单位", "notification": "通知",
+}
+# columns of FAB's own tables, for the before/after table of an audit row
+FIELD_LABELS = {
+    "first_name": "姓名", "last_name": "职务", "username": "用户名", "email": "电子邮箱", "phone": "联系电话",
+    "last_login": "最近登录", "login_count": "登录次数", "fail_login_count": "失败次数", "created_on": "创建时间",
+    "changed_on": "修改时间", "created_by_fk": "创建人", "changed_by_fk": "修改人", "unit_id": "所属单位",
+    "must_change_password": "下次登录须修改密码", "password": "密码", "roles": "角色", "permissions": "权限",
+    "id": "编号", "user_id": "用户", "role_id": "角色", "permission_view_id": "权限", "version_id": "版本号",
+    "created_by_id": "创建人", "updated_at": "更新时间",
 }
 
 
@@ -46,7 +60,8 @@ class AuditLogView(ShowExtrasMixin, ScopedModelView):
     base_order = ("id", "desc")
     label_columns = {**ScopedModelView.label_columns, "summary": _("记录")}
     formatters_columns = {"action": lambda v: ACTION_LABELS.get(v, v), "ip": lambda v: v or "",
-                          "table_name": lambda v: f"{TABLE_LABELS[v]}（{v}）" if v in TABLE_LABELS else (v or "")}
+                          "username": lambda v: "系统（自动）" if v in (None, "", "system") else v,
+                          "table_name": lambda v: TABLE_LABELS.get(v, v or "")}
 
     def show_extras(self, item):
         return {"diff": audit_diff(item)}
@@ -72,7 +87,7 @@ def audit_diff(item) -> list[dict]:
     rows = []
     for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
         b, a = before.get(key), after.get(key)
-        rows.append({"field": key, "label": str(LABELS.get(key, key)), "before": _readable(b),
+        rows.append({"field": key, "label": str(FIELD_LABELS.get(key) or LABELS.get(key) or key), "before": _readable(b),
                      "after": _readable(a), "changed": item.action == "update" or b != a})
     return rows
 

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scope_clause, scoped
 from app.services.errors import BusinessError, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths
+from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS
 
 # One permission per (resource, action), shared by the page and the API of the resource.
@@ -103,7 +104,9 @@ def choice_field(label, choices: dict, required: bool = True):
     from flask_appbuilder.fieldwidgets import Select2Widget
     from wtforms import SelectField, validators
 
-    return SelectField(label, choices=list(choices.items()), widget=Select2Widget(),
+    # a blank first entry: a coded field is chosen by the user, never silently preselected
+    entries = list(choices.items()) if "" in choices else [("", "请选择")] + list(choices.items())
+    return SelectField(label, choices=entries, widget=Select2Widget(),
                        validators=[validators.DataRequired()] if required else [validators.Optional()])
 
 
@@ -255,8 +258,9 @@ def search_choice_field(label, model):
                             widget=Select2Widget(), validators=[validators.Optional()])
 
 
-class ScopedModelView(RecordRules, ModelView):
-    """A FAB ModelView limited to the user's row-level scope on every path."""
+class ScopedModelView(FriendlyViewMixin, RecordRules, ModelView):
+    """A FAB ModelView limited to the user's row-level scope on every path; a refused add or edit
+    shows the form again with the input kept and the message beside its field (app/views/forms.py)."""
 
     base_filters = SCOPE_FILTER
     label_columns = LABELS

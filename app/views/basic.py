@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
@@ -238,6 +239,15 @@ class CaseView(CaseRules, ScopedModelView):
                                     related_views=self._related_views, case=case,
                                     risk=risk_status(db.session, case, current_user()))
 
+    @expose("/choices")
+    @has_access
+    @permission_name("list")
+    def choices(self):
+        """Cases for a searchable select (案号 or 企业名称 contains ?q=), the user's scope, newest first."""
+        from app.views.forms import remote_choices
+
+        return remote_choices(m.Case, ("case_number", "enterprise_name"), (m.Case.id.desc(),))
+
     @expose("/ledger/")
     @has_access
     def ledger(self):
@@ -442,15 +452,71 @@ class CaseProgressApi(CaseProgressRules, ScopedApi):
 
 
 # --- categories, settings, holidays ---------------------------------------------------------------
+def _suggestion_text(units) -> str:
+    units = list(units or [])
+    if not units:
+        return ""
+    text = f"牵头：{units[0].name}"
+    return text + (f"；配合：{'、'.join(u.name for u in units[1:])}" if units[1:] else "")
+
+
 class CategoryView(ScopedModelView):
+    """The lead unit is its own field (it was the first of a multiple select, which could not be changed)."""
+
     datamodel = SQLAInterface(m.Category)
     class_permission_name = "Category"
     list_title = _("事项类别")
     list_columns = ["name", "suggested_units", "sort_order"]
-    add_columns = edit_columns = ["name", "description", "suggested_units", "sort_order"]
+    show_columns = ["name", "description", "suggested_units", "sort_order"]
+    add_columns = edit_columns = ["name", "description", "suggest_lead", "suggest_co", "sort_order"]
     search_columns = ["name"]
     base_order = ("sort_order", "asc")
-    description_columns = {"suggested_units": _("新建协调事项选择该类别时，建议的牵头单位（第一个）和配合单位")}
+    formatters_columns = {"suggested_units": _suggestion_text}
+    label_columns = {**ScopedModelView.label_columns, "suggest_lead": _("建议牵头单位"), "suggest_co": _("建议配合单位")}
+    description_columns = {"suggest_lead": _("新建协调事项选择该类别时，自动建议的牵头单位"),
+                           "suggest_co": _("同时建议的配合单位，按选择顺序")}
+
+    def _init_forms(self):
+        from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
+        from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
+        from wtforms import validators
+
+        def units():
+            return (db.session.query(m.Unit).filter(m.Unit.active.is_(True), m.Unit.kind != "office")
+                    .order_by(m.Unit.sort_order, m.Unit.id).all())
+
+        fields = {
+            "suggest_lead": QuerySelectField(_("建议牵头单位"), query_func=units, get_pk_func=lambda u: u.id,
+                                             allow_blank=True, widget=Select2Widget(), validators=[validators.Optional()],
+                                             description=self.description_columns["suggest_lead"]),
+            "suggest_co": QuerySelectMultipleField(_("建议配合单位"), query_func=units, get_pk_func=lambda u: u.id,
+                                                   widget=Select2ManyWidget(), validators=[validators.Optional()],
+                                                   description=self.description_columns["suggest_co"]),
+        }
+        self.add_form_extra_fields = {**(self.add_form_extra_fields or {}), **fields}
+        self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **fields}
+        super()._init_forms()
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None:
+            units = list(item.suggested_units)
+            form.suggest_lead.data = units[0] if units else None
+            form.suggest_co.data = units[1:]
+
+    def _save_suggestions(self, item):
+        from app.services.categories import set_suggested_units
+
+        set_suggested_units(db.session, item, getattr(item, "suggest_lead", None), getattr(item, "suggest_co", None))
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._save_suggestions(item)
+
+    def pre_update(self, item):
+        super().pre_update(item)
+        self._save_suggestions(item)
 
 
 class SettingView(ScopedModelView):
@@ -459,8 +525,9 @@ class SettingView(ScopedModelView):
     list_title = _("系统设置")
     list_columns = ["label", "value", "description"]
     edit_columns = ["value"]
-    show_columns = ["label", "key", "value", "description"]
+    show_columns = ["label", "value", "description"]
     search_columns = ["label", "value"]
+    label_columns = {**ScopedModelView.label_columns, "description": _("说明")}
     base_order = ("sort_order", "asc")
     base_permissions = ["can_list", "can_show", "can_edit"]
 
@@ -475,7 +542,7 @@ class SettingView(ScopedModelView):
                 if int(item.value) < 0:
                     raise ValueError
             except (TypeError, ValueError):
-                raise BusinessError(f"“{item.label}”必须是非负整数", 422)
+                raise BusinessError(f"“{item.label}”必须是非负整数，如 3", 422, field="value")
 
 
 class HolidayView(ScopedModelView):

@@ -7,6 +7,7 @@ import json
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import IndexView, expose
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -71,6 +72,11 @@ def page_step(func, *args, success: str, next_url: str, **kwargs):
     except StaleDataError:
         db.session.rollback()
         flash(StaleEdit().message, "danger")
+    except IntegrityError as exc:  # a Chinese sentence, never the database's text
+        db.session.rollback()
+        from app.views.forms import database_error
+
+        flash(database_error(exc)[0], "danger")
     return redirect(next_url)
 
 

@@ -1,7 +1,22 @@
 """Chinese labels of columns, shared by every page and the API's `_info` (one place to word them)."""
 from flask_babel import lazy_gettext as _
 
-LABELS = {
+class Labels(dict):
+    """Column labels; a dotted column of the API (``entries.comment``) reads “各单位评价·评语”,
+    never FAB's English “Entries Comment”."""
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        if isinstance(key, str) and "." in key:
+            parts = [dict.get(self, part) for part in key.split(".")]
+            if all(parts):
+                self[key] = "·".join(str(part) for part in parts)  # kept: FAB lists labels from items()
+                return self[key]
+        return default
+
+
+LABELS = Labels({
     "id": _("编号"), "name": _("名称"), "title": _("标题"), "content": _("内容"), "status": _("状态"),
     "status_label": _("状态"), "kind": _("类别"), "kind_label": _("类别"), "created_at": _("创建时间"),
     "updated_at": _("更新时间"), "created_by": _("创建人"), "note": _("备注"), "notes": _("备注"),
@@ -52,11 +67,12 @@ LABELS = {
     "definition": _("方案定义（JSON）"), "at": _("时间"), "username": _("用户"), "action": _("操作"),
     "table_name": _("数据表"), "record_id": _("记录编号"), "before": _("修改前"), "after": _("修改后"),
     "ip": _("IP地址"), "value_type": _("值类型"), "total_seq": _("总期数"), "proposal": _("提案"),
-}
+    "version_id": _("版本号"), "matters": _("协调事项"), "unit_id": _("单位"), "user": _("用户"),
+})
 
 
 def labels(*extra: dict) -> dict:
-    merged = dict(LABELS)
+    merged = Labels(LABELS)
     for more in extra:
         merged.update(more)
     return merged

@@ -13,6 +13,8 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from wtforms import DateTimeLocalField, validators
 
 from app import models as m
@@ -22,6 +24,7 @@ from app.security.scope import current_user, get_in_scope
 from app.services import meetings as svc
 from app.services.errors import BusinessError, NotFound
 from app.views import add_link, add_view
+from app.views.forms import database_error
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, safe,
                             workflow_call)
 
@@ -86,6 +89,10 @@ def _run(func, *args, success: str | None = None, **kwargs):
     except BusinessError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
+        return None
+    except IntegrityError as exc:  # a Chinese sentence, never the database's text
+        db.session.rollback()
+        flash(database_error(exc)[0], "danger")
         return None
     if success:
         flash(success, "success")
@@ -249,8 +256,9 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     base_order = ("start_at", "desc")
     related_views = [TopicView, AttendanceView, MinutesView]
     show_template = "meetings/meeting_show.html"
-    formatters_columns = {**{k: _blank for k in ("start_at", "place", "chair", "convener", "proposed_by_unit", "reason",
-                                                 "decline_reason")}, "units": _names}
+    formatters_columns = {**{k: _blank for k in ("place", "chair", "convener", "proposed_by_unit", "reason",
+                                                 "decline_reason")}, "units": _names,
+                          "start_at": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""}
     # FAB's datetime widget is a date-only picker that erases a typed time (found by the browser journey):
     # the browser's own date-and-time input instead, as on the schedule and propose pages.
     add_form_extra_fields = edit_form_extra_fields = {"start_at": DateTimeLocalField(

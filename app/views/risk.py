@@ -11,6 +11,7 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app import models as m
@@ -430,6 +431,7 @@ class SchemeView(SchemeRules, ScopedModelView):
     show_columns = ["scheme_version", "name", "active", "definition"]
     search_columns = ["name"]
     base_order = ("scheme_version", "desc")
+    formatters_columns = {"definition": lambda text: Markup('<pre class="raw-data">{}</pre>').format(text or "")}
     description_columns = {
         "definition": _("JSON：version（须大于现有版本）、name、levels（等级及起点分）、factors（number 分档 / bool 是否 / "
                         "choice 选项，可设 floor_level 底线等级）。保存前逐项校验；已完成的评估仍按其当时的方案版本。"),

@@ -164,6 +164,12 @@ class BulletinView(BulletinRules, ScopedModelView):
     show_template = "sharing/bulletin_show.html"
     method_permission_name = {**PAGE_PERMISSIONS, "draft": "add", "compose": "edit"}
 
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """The list's + opens the 起草 page: a bulletin is drafted from the period's data, never empty."""
+        return redirect(url_for("BulletinView.draft"))
+
     @expose("/draft/", methods=["GET", "POST"])
     @has_access
     def draft(self):
@@ -411,6 +417,7 @@ def register(appbuilder):
     appbuilder.add_view_no_menu(PolicyView)
     add_link(appbuilder, "政策文件与典型案例", "/policyview/library/", "信息共享", "Policy", "can_list", icon="fa-book")
     add_view(appbuilder, BulletinView, "工作通报", "信息共享", icon="fa-newspaper-o")
+    add_link(appbuilder, "起草工作通报", "/bulletinview/draft/", "信息共享", "Bulletin", "can_add", icon="fa-pencil")
     appbuilder.add_view_no_menu(BulletinSectionView)
     for api in (PolicyApi, BulletinApi):
         appbuilder.add_api(api)

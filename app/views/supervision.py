@@ -20,7 +20,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, validators
 
@@ -189,6 +189,9 @@ class MatterView(MatterRules, ScopedModelView):
             validators=[validators.Optional()])}
         self.edit_form_extra_fields = {**(self.edit_form_extra_fields or {}), **extra}
         super()._init_forms()
+        # most matters are the office's own: 联动办公室交办 is the stated default (a source, not a unit to send to)
+        if hasattr(self.add_form, "source"):
+            self.add_form.source.kwargs["default"] = "office"
 
     # --- add / edit through the service ---------------------------------------------------
     def pre_add(self, item):
@@ -247,11 +250,15 @@ class MatterView(MatterRules, ScopedModelView):
         reminders = scoped(db.session.query(m.Reminder).filter(m.Reminder.matter_id == matter.id), m.Reminder) \
             .order_by(m.Reminder.id.desc()).limit(50).all()
         unit_names = {p.unit_id: p.unit.name for p in parts}
+        # the timeline names people (王科员), not their sign-in names (office1)
+        user_ids = {e.user_id for e in matter.events if e.user_id}
+        people = {uid: name for uid, name in db.session.query(m.AppUser.id, m.AppUser.first_name)
+                  .filter(m.AppUser.id.in_(user_ids))} if user_ids else {}
         return self.render_template(
             self.show_template, pk=matter.id, title=matter.title, matter=matter, parts=parts, files=files,
             alert=ctx.of_matter(matter), part_alerts={p.id: ctx.of_part(p) for p in parts},
             actions=svc.allowed_actions(matter, user), my_part=svc.part_of(matter, getattr(user, "unit_id", None)),
-            events=matter.events, event_labels=svc.EVENT_LABELS, extensions=matter.extension_requests,
+            events=matter.events, event_labels=svc.EVENT_LABELS, people=people, extensions=matter.extension_requests,
             pending=svc.pending_extension(matter), reminders=reminders, unit_names=unit_names,
             alert_classes=ALERT_CLASSES, human_size=attachment_service.human_size,
             overdue_days=ctx.overdue_workdays(matter.deadline) if matter.deadline else 0,
@@ -366,6 +373,15 @@ class MatterView(MatterRules, ScopedModelView):
         except BusinessError as exc:
             flash(exc.message, "warning")
             return redirect(f"/matter/show/{matter.id}")
+
+    @expose("/choices")
+    @has_access
+    @permission_name("list")
+    def choices(self):
+        """Matters for a searchable select (文号 or 标题 contains ?q=), the user's scope, newest first."""
+        from app.views.forms import remote_choices
+
+        return remote_choices(m.Matter, ("letter_number", "title"), (m.Matter.id.desc(),))
 
     @expose("/suggest")
     @has_access

@@ -15,9 +15,9 @@
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: data.units, inverse: true },
     series: [
-      { name: "在办（未逾期）", type: "bar", stack: "n", data: data.open, itemStyle: { color: "#337ab7" },
+      { name: "在办（未逾期）", type: "bar", stack: "n", data: data.open, itemStyle: { color: "#286090" },
         label: { show: true, formatter: function (p) { return p.value || ""; } } },
-      { name: "逾期", type: "bar", stack: "n", data: data.overdue, itemStyle: { color: "#d9534f" },
+      { name: "逾期", type: "bar", stack: "n", data: data.overdue, itemStyle: { color: "#c12e2a" },
         label: { show: true, formatter: function (p) { return p.value || ""; } } }
     ]
   });

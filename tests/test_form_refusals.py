@@ -103,7 +103,7 @@ def test_database_refusal_of_a_workflow_step_is_a_chinese_sentence(app, clients)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert_no_internals(html)
-    assert "与已有记录重复" in html
+    assert "与已有会议重复" in html  # the meeting counter behind the demo data, in words
     with app.app_context():
         assert db.session.get(m.Meeting, pk).status == "proposed"
 

@@ -161,7 +161,7 @@ def _fill_blanks(data: dict, model, html: str) -> dict:
     columns = {c.key: c for c in sa_inspect(model).columns}
     for select in doc.iter("select"):
         name = select.get("name")
-        if name and not data.get(name):
+        if name and data.get(name) in (None, "", "__None", [], ["__None"]):  # the blank first entry
             options = [o.get("value") for o in select.findall(".//option") if o.get("value") not in (None, "", "__None")]
             if options:
                 data[name] = [options[0]] if select.get("multiple") is not None else options[0]

@@ -56,19 +56,49 @@ UNIQUE_MESSAGES = {
     ("uq_evaluation_entry_unit", "evaluation_entry.evaluation_id, evaluation_entry.unit_id"): "同一单位在一份评价中只能有一条评价",
 }
 DATABASE_CONFLICT = "保存失败：数据与已有记录冲突（如编号重复）或已被他人修改，未作任何修改。"
-DATABASE_REFERENCED = "操作失败：该记录仍被其他记录引用，或引用的记录不存在，未作任何修改。"
-DATABASE_MISSING = "保存失败：有必填内容为空，未作任何修改。"
+DATABASE_REFERENCED = "操作失败：所选的关联记录不存在，或该记录仍被其他记录引用，未作任何修改。"
 
 
-def database_refusal(exc: Exception) -> BusinessError:
-    """An IntegrityError as a Chinese sentence for the user (never the SQL), 409/422."""
-    text = str(getattr(exc, "orig", exc))
-    for keys, message in UNIQUE_MESSAGES.items():
-        if any(f'"{key}"' in text or text.rstrip().endswith(key) or f"failed: {key}" in text for key in keys):
-            return BusinessError(message, 409)
+def _columns(text: str, pattern: str) -> list[str]:
+    import re
+
+    match = re.search(pattern, text)
+    if not match:
+        return []
+    return [c.strip().strip('"').split(".")[-1] for c in match.group(1).split(",") if c.strip()]
+
+
+def database_refusal(exc: Exception, label=str) -> BusinessError:
+    """A database refusal as a Chinese sentence for the user — never the SQL — with the columns it
+    concerns (`.columns`, `.field`) so a form can mark them. Reads the driver's text (SQLite and
+    PostgreSQL wordings) only to recognise the constraint and its columns; `label` names a column."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    original = getattr(exc, "orig", None) or getattr(exc, "__cause__", None) or exc
+    text = str(getattr(original, "orig", None) or original)
+    if isinstance(exc, StaleDataError) or isinstance(original, StaleDataError):
+        refusal = StaleEdit()
+        refusal.columns = []
+        return refusal
     lowered = text.lower()
-    if "foreign key" in lowered:
-        return BusinessError(DATABASE_REFERENCED, 409)
-    if "not null" in lowered or "null value" in lowered:
-        return BusinessError(DATABASE_MISSING, 422)
-    return BusinessError(DATABASE_CONFLICT, 409)
+    columns: list[str] = []
+    message, status = DATABASE_CONFLICT, 409
+    if "unique" in lowered or "duplicate key" in lowered:
+        columns = _columns(text, r"UNIQUE constraint failed: ([\w., ]+)") or _columns(text, r"Key \(([^)]*)\)=")
+        known = next((m for keys, m in UNIQUE_MESSAGES.items()
+                      if any(f'"{key}"' in text or f"failed: {key}" in text for key in keys)), None)
+        what = "、".join(dict.fromkeys(label(c) for c in columns if c != "id")) or "编号或名称"
+        message = known or f"保存失败：{what}与已有记录重复，未作任何修改。请修改后重试。"
+    elif "not null" in lowered or "null value in column" in lowered:
+        columns = (_columns(text, r"NOT NULL constraint failed: ([\w.]+)")
+                   or _columns(text, r'null value in column "(\w+)"'))
+        message, status = "请填写" + ("、".join(f"“{label(c)}”" for c in columns) or "必填项") + "。", 422
+    elif "foreign key" in lowered:
+        message = DATABASE_REFERENCED
+    elif "check constraint" in lowered or "violates check" in lowered:
+        message, status = "保存失败：填写的数据不符合要求，未作任何修改。", 422
+    elif "too long" in lowered:
+        message, status = "保存失败：有内容超过了允许的长度，未作任何修改。", 422
+    refusal = BusinessError(message, status, field=columns[0] if len(columns) == 1 else None)
+    refusal.columns = columns
+    return refusal

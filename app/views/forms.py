@@ -20,8 +20,6 @@ from sqlalchemy.orm.exc import StaleDataError
 log = logging.getLogger(__name__)
 
 FORM_REFUSED = _("未保存：请按红色提示修改后再提交，已填写的内容均已保留。")
-DB_CONFLICT = "保存失败：数据与已有记录冲突，或已被他人修改，未作任何修改。"
-STALE = "该记录已被他人修改，请刷新页面后在最新内容上重新编辑。您的修改未保存。"
 
 
 def _label(key: str) -> str:
@@ -30,39 +28,12 @@ def _label(key: str) -> str:
     return str(LABELS.get(key, key))
 
 
-def _columns(text: str, pattern: str) -> list[str]:
-    match = re.search(pattern, text)
-    if not match:
-        return []
-    return [c.strip().strip('"').split(".")[-1] for c in match.group(1).split(",") if c.strip()]
-
-
 def database_error(exc: BaseException) -> tuple[str, list[str]]:
-    """A Chinese sentence for a database refusal, and the columns it concerns (to mark the fields).
+    """A Chinese sentence for a database refusal, and the columns it concerns (to mark the fields)."""
+    from app.services.errors import database_refusal
 
-    Reads the driver's message (SQLite and PostgreSQL wordings) only to find the kind of refusal and
-    the column names; none of it is shown."""
-    original = getattr(exc, "orig", None) or getattr(exc, "__cause__", None) or exc
-    text = str(getattr(original, "orig", None) or original)
-    if isinstance(exc, StaleDataError) or isinstance(original, StaleDataError):
-        return STALE, []
-    lowered = text.lower()
-    if "unique" in lowered or "duplicate key" in lowered:
-        columns = (_columns(text, r"UNIQUE constraint failed: ([\w., ]+)")
-                   or _columns(text, r"Key \(([^)]*)\)="))
-        what = "、".join(dict.fromkeys(_label(c) for c in columns if c not in ("id",))) or "编号或名称"
-        return f"保存失败：{what}与已有记录重复，未作任何修改。请修改后重试。", columns
-    if "not null" in lowered or "null value in column" in lowered:
-        columns = _columns(text, r"NOT NULL constraint failed: ([\w.]+)") or _columns(text, r'null value in column "(\w+)"')
-        what = "、".join(f"“{_label(c)}”" for c in columns) or "必填项"
-        return f"请填写{what}。", columns
-    if "foreign key" in lowered:
-        return "保存失败：所选的关联记录不存在，或该记录仍被其他记录引用，未作任何修改。", []
-    if "check constraint" in lowered or "violates check" in lowered:
-        return "保存失败：填写的数据不符合要求，未作任何修改。", []
-    if "value too long" in lowered or "too long" in lowered:
-        return "保存失败：有内容超过了允许的长度，未作任何修改。", []
-    return DB_CONFLICT, []
+    refusal = database_refusal(exc, label=_label)
+    return refusal.message, refusal.columns
 
 
 def _field_for(form, message: str, field: str | None):

@@ -13,7 +13,6 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms import DateTimeLocalField, validators
 

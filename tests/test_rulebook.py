@@ -391,3 +391,18 @@ def test_child_views_keep_other_units_rows_out(app, clients, factory, model):
         expect(api.delete(url), "can_delete", view)
     row = _fresh(model, hidden)
     assert row is not None and getattr(row, text_column) == before
+
+
+def test_a_lock_holds_on_a_record_changed_without_being_read(factory):
+    """Setting a column on an object the last commit expired, without reading it first: the lock is
+    judged by the row as it was, not by the value being set."""
+    from app.services.errors import BusinessError
+
+    parent, child = _build(m.Decision, locked=True)
+    minutes = db.session.get(m.Minutes, parent)
+    db.session.commit()  # expires everything
+    minutes.status = "draft"  # reopening issued minutes, blind
+    with pytest.raises(BusinessError):
+        db.session.flush()
+    db.session.rollback()
+    assert _fresh(m.Minutes, parent).status == "issued"

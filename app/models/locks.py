@@ -18,6 +18,7 @@ from typing import Callable, Mapping, Optional
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
 
 from app import models as m
 from app.services.errors import BusinessError
@@ -228,9 +229,19 @@ def _remember(session: Session, obj, columns: tuple[str, ...]) -> None:
         return
     state = inspect(obj)
     values = {}
+    unknown = []
     for column in columns:
         hist = state.attrs[column].history
-        values[column] = hist.deleted[0] if hist.deleted else getattr(obj, column)
+        if hist.deleted:
+            values[column] = hist.deleted[0]
+        elif state.committed_state.get(column, None) is NO_VALUE:
+            unknown.append(column)  # set on an expired object without being read: the old value is in the row
+        else:
+            values[column] = getattr(obj, column)
+    if unknown:
+        table = type(obj).__table__
+        row = session.connection().execute(select(*[table.c[c] for c in unknown]).where(table.c.id == key[1])).first()
+        values.update(dict(row._mapping) if row is not None else {c: None for c in unknown})
     _baselines(session)[key] = values
 
 

@@ -28,7 +28,7 @@ CONTENT_TYPES = {
 }
 # owner_type -> the model whose scope decides who may read the file
 OWNER_MODELS = {"matter_reply": m.MatterAssignment, "policy": m.Policy, "research": m.ResearchProject,
-                "clue": m.ClueReport}
+                "clue": m.ClueReport, "request": m.CoordinationRequest, "matter": m.Matter}
 
 
 @dataclass
@@ -107,6 +107,28 @@ def save_upload(session, storage, *, owner_type: str, owner_id: int, user, unit_
                         unit_id=unit_id, user=user)[0]
     session.flush()
     return row
+
+
+def copy_attachments(session, source_type: str, source_id: int, target_type: str, target_id: int,
+                     user) -> list[m.Attachment]:
+    """The source record's files, copied for another record whose readers differ (a request's
+    材料 become the attachments of the letters sent to the units)."""
+    import shutil
+
+    folder = upload_folder()
+    rows = []
+    for source in attachments_for(session, source_type, source_id):
+        path = os.path.join(folder, source.stored_name)
+        if not os.path.isfile(path):
+            continue
+        stored = f"{uuid.uuid4().hex}.{source.stored_name.rsplit('.', 1)[-1]}"
+        shutil.copyfile(path, os.path.join(folder, stored))
+        row = m.Attachment(owner_type=target_type, owner_id=target_id, unit_id=None, filename=source.filename,
+                           stored_name=stored, content_type=source.content_type, size=source.size, uploaded_at=now(),
+                           uploaded_by_id=getattr(user, "id", None))
+        session.add(row)
+        rows.append(row)
+    return rows
 
 
 def attachments_for(session, owner_type: str, owner_id: int) -> list[m.Attachment]:

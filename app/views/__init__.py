@@ -29,12 +29,13 @@ def add_link(appbuilder, name: str, href: str, category: str, resource: str, per
 
 
 def register_views(appbuilder) -> None:
-    from app.views import (audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
+    from app.views import (audit, basic, dashboard, evaluation, groups, meetings, requests, research, risk, sharing,
                            supervision)
 
     # Order = menu order: workbench first, then the six mechanisms, then reference data and admin.
     dashboard.register(appbuilder)
     supervision.register(appbuilder)
+    requests.register(appbuilder)
     meetings.register(appbuilder)
     sharing.register(appbuilder)
     risk.register(appbuilder)

@@ -22,8 +22,9 @@ SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("Unit
 # 协调申请 (issue 14): the judge and the administrator of a case ask; the office decides; requesters
 # file, amend (while waiting) and withdraw their own requests and download the results.
 REQUESTER = [("CoordinationRequest", r"can_list|can_show|can_add|can_edit|can_withdraw|can_results|can_upload"),
-             ("CheckLine", r"can_list|can_show|can_add|can_edit|can_delete"), ("CheckItem|CaseAssignment", READ),
-             ("Matter", "can_letter|can_reply_letter"), ("CaseProgress", "can_add"), ("Category", READ),
+             ("CheckLine", r"can_list|can_show|can_add|can_edit|can_delete"),
+             ("Unit|Category|Policy|CheckItem|CaseAssignment", READ),
+             ("Matter", "can_letter|can_reply_letter"), ("CaseProgress", "can_add"),
              (SHARED, r".*")] + SELF
 
 # role -> (allow rules, deny rules); each rule is (resource regex, permission regex), full match.

@@ -155,6 +155,21 @@ def attachments_of(session, owner_type: str, owner_ids: Iterable[int]) -> dict[i
     return result
 
 
+def matter_files(session, matter: m.Matter) -> tuple[dict[int, list[m.Attachment]], list[m.Attachment]]:
+    """A matter page's files in one query: each part's reply files, and the letter's own (函告附件)."""
+    from sqlalchemy import and_, or_
+
+    part_ids = [p.id for p in matter.assignments]
+    replies: dict[int, list[m.Attachment]] = {i: [] for i in part_ids}
+    letter: list[m.Attachment] = []
+    query = session.query(m.Attachment).filter(or_(
+        and_(m.Attachment.owner_type == "matter_reply", m.Attachment.owner_id.in_(part_ids or [0])),
+        and_(m.Attachment.owner_type == "matter", m.Attachment.owner_id == matter.id))).order_by(m.Attachment.id)
+    for row in query:
+        (letter if row.owner_type == "matter" else replies[row.owner_id]).append(row)
+    return replies, letter
+
+
 def readable_attachment(session, pk, user=None) -> tuple[m.Attachment, str]:
     """The attachment and its file path, if the owner record is in the user's scope; else NotFound."""
     try:

@@ -244,7 +244,7 @@ class MatterView(MatterRules, ScopedModelView):
         user = g.user
         ctx = svc.AlertContext()
         parts = matter.assignments
-        files = attachment_service.attachments_of(db.session, "matter_reply", [p.id for p in parts])
+        files, letter_files = attachment_service.matter_files(db.session, matter)
         reminders = scoped(db.session.query(m.Reminder).filter(m.Reminder.matter_id == matter.id), m.Reminder) \
             .order_by(m.Reminder.id.desc()).limit(50).all()
         unit_names = {p.unit_id: p.unit.name for p in parts}
@@ -258,8 +258,8 @@ class MatterView(MatterRules, ScopedModelView):
             overdue_days=ctx.overdue_workdays(matter.deadline) if matter.deadline else 0,
             today=ctx.today, can_letter=self.appbuilder.sm.has_access("can_letter", "Matter"),
             can_reply_letter=self.appbuilder.sm.has_access("can_reply_letter", "Matter"),
-            letter_files=attachment_service.attachments_for(db.session, "matter", matter.id),
-            source_requests=request_service.requests_of_matter(db.session, user, matter))
+            letter_files=letter_files, source_requests=request_service.requests_of_matter(db.session, user, matter)
+            if any(e.action == "request" for e in matter.events) else [])
 
     # --- workflow steps (POST from the show page, the inbox and the 督办台) ------------------
     def _back(self, matter_id=None):

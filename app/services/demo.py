@@ -1052,7 +1052,7 @@ def demo_people(session, password: Optional[str] = None) -> tuple[list[int], dic
     sm = current_app.appbuilder.sm
     if sm.find_role("Judge") is None or sm.find_role("Trustee") is None:
         return [], {}
-    wanted = [(f"demo_judge{i}", "Judge", f"{name}（承办法官）") for i, name in enumerate(JUDGES, 1)] + \
+    wanted = [(f"demo_judge{i}", "Judge", name) for i, name in enumerate(JUDGES, 1)] + \
              [(f"demo_trustee{i}", "Trustee", firm) for i, firm in enumerate(LAW_FIRMS, 1)]
     ids = {}
     for username, role, full_name in wanted:

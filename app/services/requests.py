@@ -31,6 +31,8 @@ from app.services.matters import _text as text_field
 from app.services.notifications import notify_unit, notify_user
 
 RESOURCE = "CoordinationRequest"
+#: what every information check comes with, whatever its items (the items name what else they need)
+COMMON_REQUIREMENTS = "人民法院指定管理人决定书复印件、管理人负责人身份证明及联系方式"
 MAX_CHECK_ITEMS = 40
 #: matter steps a requester hears about (the others are between the office and the units)
 NOTIFIED_STEPS = {"send": "已函告{units}", "reply": "{unit}已函复", "close": "已办结", "return": "函复被退回，继续办理",
@@ -409,9 +411,8 @@ def check_text(request: m.CoordinationRequest, lines: list[m.CheckLine], deadlin
         if line.note:
             entry += f"补充说明：{line.note}。"
         text.append(entry)
-    needs = {line.item.requirements for line in lines if line.item.requirements}
-    if needs:
-        text.append("申请人提供的材料：" + "；".join(sorted(needs)) + "（见函告附件）。")
+    needs = [COMMON_REQUIREMENTS] + sorted({line.item.requirements for line in lines if line.item.requirements})
+    text.append("申请人提供的材料：" + "；".join(needs) + "（见函告附件）。")
     if request.reason:
         text.append(f"核查用途：{request.reason}")
     return "\n".join(text)
@@ -593,34 +594,50 @@ def result_rows(session, user, requests: Iterable[m.CoordinationRequest]) -> lis
 
 
 def results_pdf(session, user, case: m.Case, requests: list[m.CoordinationRequest], pdf_font=None) -> bytes:
-    """One 核查结果 document for the case: a summary table, then every unit's answer in full."""
-    from app.pdf.checks import CheckResultLine, CheckResultsData, build_check_results
+    """One 核查结果 document for the case: a summary table of every item, then each unit's answer."""
+    from app.pdf.checks import CheckAnswer, CheckResultLine, CheckResultsData, build_check_results
+    from app.pdf.gbt9704 import cn_date
     from app.services.matters import letterhead
 
-    rows = result_rows(session, user, [r for r in requests if r.kind == "check" and r.status == "accepted"])
+    approved = [r for r in requests if r.kind == "check" and r.status == "accepted"]
+    rows = result_rows(session, user, approved)
     if not rows:
         raise BusinessError("该案件还没有已批准的信息核查申请", 409)
-    lines = []
+
+    def status_of(row):
+        if row.part is not None and row.part.status == "replied":
+            return "已函复"
+        return "未函告" if row.matter is None else f"{row.matter.status_label}（未函复）"
+
+    lines, answers = [], {}
     for row in rows:
         part, matter = row.part, row.matter
-        replied = part is not None and part.status == "replied"
-        lines.append(CheckResultLine(
-            unit=row.line.unit.name, item=row.line.item.name, note=row.line.note or "",
-            letter_number=matter.letter_number or "" if matter else "",
-            deadline=matter.deadline if matter else None,
-            status="已函复" if replied else ("未函告" if matter is None else f"{matter.status_label}（未函复）"),
-            answer=part.reply_content or "" if replied else "", result=part.reply_result or "" if replied else "",
-            reply_number=part.reply_number or "" if replied else "",
-            replied_on=part.replied_at.date() if replied and part.replied_at else None,
-            files=[f.filename for f in row.files]))
+        replied = status_of(row) == "已函复"
+        lines.append(CheckResultLine(unit=row.line.unit.name, item=row.line.item.name, status=status_of(row),
+                                     deadline=matter.deadline if matter else None,
+                                     replied_on=part.replied_at.date() if replied and part.replied_at else None))
+        key = row.line.matter_id or ("line", row.line.id)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = CheckAnswer(
+                unit=row.line.unit.name, items=[], status=status_of(row),
+                letter_number=(matter.letter_number or "") if matter else "",
+                answer=(part.reply_content or "") if replied else "", result=(part.reply_result or "") if replied else "",
+                reply_number=(part.reply_number or "") if replied else "",
+                replied_on=part.replied_at.date() if replied and part.replied_at else None,
+                files=[f.filename for f in row.files])
+        answer.items.append(row.line.item.name)
+        if row.line.note:
+            answer.notes.append(f"{row.line.item.name}：{row.line.note}")
     done = sum(1 for line in lines if line.status == "已函复")
-    filed = sorted({r.submitted_at.date() for r in requests if r.kind == "check" and r.status == "accepted"})
-    who = "、".join(sorted({r.requester_label for r in requests if r.kind == "check" and r.requester_label})) or "破产管理人"
-    intro = (f"{case.enterprise_name}破产一案（{case.case_number}），{who}于{'、'.join(d.isoformat() for d in filed)}"
-             f"申请信息核查，联动办公室批准后向{len({l.unit for l in lines})}个成员单位函告。共核查{len(lines)}项，"
-             f"已函复{done}项" + (f"，尚有{len(lines) - done}项未函复" if done < len(lines) else "") + "。各项结果汇总如下。")
+    filed = sorted({r.submitted_at.date() for r in approved})
+    who = "、".join(sorted({r.requester_label.replace(" ", "") for r in approved if r.requester_label})) or "破产管理人"
+    intro = (f"{case.enterprise_name}破产一案，{who}于{'、'.join(cn_date(d) for d in filed)}申请信息核查，联动办公室批准后"
+             f"向{len({a.unit for a in answers.values()})}个成员单位函告。共核查{len(lines)}项，已函复{done}项"
+             + (f"，尚有{len(lines) - done}项未函复" if done < len(lines) else "") + "。各项结果汇总如下。")
     data = CheckResultsData(head=letterhead(), title=f"{case.enterprise_name}信息核查结果",
-                            case_label=f"{case.case_number}", date=calendar.today(), intro=intro, lines=lines)
+                            case_label=f"案号：{case.case_number}", date=calendar.today(), intro=intro, lines=lines,
+                            answers=list(answers.values()))
     return build_check_results(data, pdf_font=pdf_font)
 
 

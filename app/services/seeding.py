@@ -85,7 +85,7 @@ def load_check_items(session) -> int:
         if (unit.id, row["name"]) in existing:
             continue
         session.add(CheckItem(unit_id=unit.id, name=row["name"], description=row.get("description"),
-                              requirements="；".join(t for t in (data.get("common_requirements"), row.get("requirements")) if t),
+                              requirements=row.get("requirements"),
                               deadline_workdays=row["deadline_workdays"], sort_order=(order + 1) * 10, active=True))
         added += 1
     session.flush()

@@ -271,13 +271,19 @@ class CaseView(CaseRules, ScopedModelView):
         from app.services.case_story import case_story
         from app.services.requests import case_requests
 
+        from app.services.case_story import KIND_LABELS
+
         widgets = self._show(pk)
         case = self.datamodel.get(pk, self._base_filters)
         user = current_user()
+        kind = request.args.get("story")
+        story = case_story(db.session, user, case)
+        kinds = [k for k in KIND_LABELS if any(e.kind == k for e in story)]
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views, case=case,
-                                    risk=risk_status(db.session, case, user), story=case_story(db.session, user, case),
-                                    case_requests=case_requests(db.session, user, case))
+                                    risk=risk_status(db.session, case, user),
+                                    story=[e for e in story if kind in (None, "", e.kind)], story_kinds=kinds,
+                                    story_kind=kind, case_requests=case_requests(db.session, user, case))
 
     @expose("/ledger/")
     @has_access

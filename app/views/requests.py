@@ -460,7 +460,8 @@ class RequestView(RequestRules, ScopedModelView):
         for item in svc.catalogue(db.session, user):
             groups.setdefault(item.unit, []).append(item)
         return self.render_template("requests/check_form.html", title="信息核查申请", cases=cases, groups=groups,
-                                    errors=errors, values=values), (422 if errors else 200)
+                                    errors=errors, values=values, common_requirements=svc.COMMON_REQUIREMENTS), \
+            (422 if errors else 200)
 
     # --- 核查结果 --------------------------------------------------------------------------------------
     @expose("/results/<int:pk>")
@@ -763,10 +764,13 @@ class CaseAssignmentApi(AssignmentRules, ScopedApi):
 def register(appbuilder):
     add_view(appbuilder, RequestView, "协调申请", "督促推进", icon="fa-hand-paper-o")
     add_link(appbuilder, "信息核查申请", "/request/check", "督促推进", RESOURCE, "can_add", icon="fa-search")
-    add_view(appbuilder, CheckItemView, "信息核查事项目录", "系统管理", icon="fa-list-ol")
+    add_view(appbuilder, CheckItemView, "信息核查事项目录", "督促推进", icon="fa-list-ol")
     appbuilder.add_view_no_menu(CheckLineView)
     appbuilder.add_view_no_menu(CaseAssignmentView)
     for api in (RequestApi, CheckLineApi, CheckItemApi, CaseAssignmentApi):
         appbuilder.add_api(api)
     current_app.jinja_env.globals["request_kind_labels"] = REQUEST_KIND_LABELS
     current_app.jinja_env.globals["request_status_labels"] = REQUEST_STATUS_LABELS
+    from app.services.case_story import KIND_LABELS
+
+    current_app.jinja_env.globals["story_kind_labels"] = KIND_LABELS

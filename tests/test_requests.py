@@ -390,3 +390,22 @@ def test_the_requester_home(clients, cases):
     home = clients.web("trustee").get("/").get_data(as_text=True)
     assert 'data-kind="cases"' in home and 'id="stat-my_cases" data-value="1"' in home
     assert 'id="stat-my_waiting" data-value="1"' in home and "协调办理华兴公司名下土地不动产登记" in home
+
+
+def test_the_case_page_links_prefill_the_case(clients, factory, cases):
+    """`?_flt_0_case=<id>` (the case page's buttons) fills the case of the new record; a case out of
+    scope fills nothing."""
+    office = clients.web("office")
+    trustee = _user("trustee")
+    response = office.post(f"/caseassignment/add?_flt_0_case={cases['b']}", data={"user": str(trustee.id),
+                                                                                   "role": "administrator"})
+    assert response.status_code == 302
+    assert db.session.query(m.CaseAssignment).filter_by(case_id=cases["b"], user_id=trustee.id).count() == 1
+    progress = clients.web("judge").post(f"/caseprogressview/add?_flt_0_case={cases['a']}",
+                                         data={"entry_date": TODAY.isoformat(), "content": "债权人会议通过财产变价方案"})
+    assert progress.status_code == 302
+    assert db.session.query(m.CaseProgress).filter_by(case_id=cases["a"]).count() == 1
+    hidden = clients.web("judge").post(f"/caseprogressview/add?_flt_0_case={cases['b']}",
+                                       data={"entry_date": TODAY.isoformat(), "content": "越权进展"})
+    assert hidden.status_code == 200
+    assert db.session.query(m.CaseProgress).filter_by(case_id=cases["b"]).count() == 0

@@ -409,3 +409,10 @@ def test_the_case_page_links_prefill_the_case(clients, factory, cases):
                                        data={"entry_date": TODAY.isoformat(), "content": "越权进展"})
     assert hidden.status_code == 200
     assert db.session.query(m.CaseProgress).filter_by(case_id=cases["b"]).count() == 0
+
+
+def test_the_case_page_shows_only_the_tabs_the_reader_may_open(clients, cases):
+    trustee = clients.web("trustee").get(f"/caseview/show/{cases['a']}").get_data(as_text=True)
+    judge = clients.web("judge").get(f"/caseview/show/{cases['a']}").get_data(as_text=True)
+    assert "领导协调组" not in trustee and "案件承办人员" in trustee and "案件进展" in trustee
+    assert "领导协调组" in judge

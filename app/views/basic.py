@@ -241,6 +241,20 @@ class CaseView(CaseRules, ScopedModelView):
         refuse_sensitive_args(request.args)
         return super().list()
 
+    def _readable_related_views(self) -> list:
+        """The case page's tabs the reader's roles may list (a 破产管理人 has no 协调组 tab)."""
+        sm = self.appbuilder.sm
+        return [v for v in self._related_views if sm.has_access("can_list", v.class_permission_name)]
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        widgets = widgets or {}
+        widgets["related_views"] = [
+            self._get_related_view_widget(item, view, *(orders.get(view.__class__.__name__) or ("", "")),
+                                          page=pages.get(view.__class__.__name__),
+                                          page_size=page_sizes.get(view.__class__.__name__))
+            for view in self._readable_related_views()]
+        return widgets
+
     def pre_update(self, item):
         try:
             super().pre_update(item)
@@ -280,7 +294,7 @@ class CaseView(CaseRules, ScopedModelView):
         story = case_story(db.session, user, case)
         kinds = [k for k in KIND_LABELS if any(e.kind == k for e in story)]
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, case=case,
+                                    related_views=self._readable_related_views(), case=case,
                                     risk=risk_status(db.session, case, user),
                                     story=[e for e in story if kind in (None, "", e.kind)], story_kinds=kinds,
                                     story_kind=kind, case_requests=case_requests(db.session, user, case))

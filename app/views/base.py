@@ -194,8 +194,6 @@ class ScopedInterface(SQLAInterface):
 
     def get_related_obj(self, col_name, value):
         model = self.get_related_model(col_name)
-        if isinstance(value, (list, tuple)) and len(value) == 1:  # `?_flt_0_case=7` arrives as ["7"]
-            value = value[0]
         pk = as_pk(value)
         if pk is None:
             return None

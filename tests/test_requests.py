@@ -196,8 +196,14 @@ def test_a_request_is_filed_reviewed_accepted_into_a_draft_and_followed(app, cli
     assert response.status_code == 200, page[page.find("<h2"):][:500]
     assert "已补办两宗土地的不动产登记。" in page and name in page
     assert nature  # (admin client unused otherwise)
-    # the matter page names the request it came from
+    # the matter page names the request it came from; closing it is the last step the requester hears of
     assert f"/request/show/{req.id}" in clients.web("office").get(f"/matter/show/{matter.id}").get_data(as_text=True)
+    assert clients.api("office").post(f"/api/v1/item/{matter.id}/close", json={}).status_code == 200
+    assert _notes("trustee")[-1].endswith("已办结")
+    # every change is in the audit log, by who made it
+    audit = {(a.table_name, a.action, a.username) for a in db.session.query(m.AuditLog).filter(
+        m.AuditLog.table_name == "coordination_request")}
+    assert ("coordination_request", "create", "trustee") in audit and ("coordination_request", "update", "office") in audit
 
 
 def test_merge_and_decline_and_withdraw(clients, factory, cases):
@@ -383,6 +389,25 @@ def test_the_case_page_tells_the_whole_story_per_role(clients, factory, cases):
     page = clients.web("trustee").get(f"/caseview/show/{case.id}").get_data(as_text=True)
     assert 'id="case-story"' in page and "召开第一次债权人会议" in page and "风险评估" not in page.split('id="case-story"')[1]
     assert 'id="btn-new-check"' in page
+
+
+def test_the_office_queue_counts_what_its_list_shows(clients, cases):
+    _file_request(clients, cases)
+    _file_request(clients, cases, username="judge", title="请公安机关协助查找法定代表人")
+    assert clients.api("trustee").post("/api/v1/request/check", json={
+        "case": cases["a"], "items": [{"item": _item("县税务局", "欠税及纳税申报情况").id}]}).status_code == 201
+    home = clients.web("office").get("/").get_data(as_text=True)
+    listed = clients.api("office").get("/api/v1/request/?q=(filters:!((col:status,opr:eq,value:submitted)))").json["count"]
+    assert listed == 3 and f'id="stat-requests_waiting" data-value="{listed}"' in home
+    assert clients.api("office").get("/api/v1/request/waiting").json["counts"] == {"coordination": 2, "check": 1}
+    # the page behind the card shows the same requests
+    page = clients.web("office").get("/request/list/?_flt_0_status=submitted").get_data(as_text=True)
+    assert page.count("/request/show/") >= 3
+    # the requests' API is described in the OpenAPI document
+    spec = clients.api("admin").get("/api/v1/_openapi")
+    assert spec.status_code == 200
+    paths = spec.json["paths"]
+    assert "/request/check" in str(paths) and "/request/{pk}/accept" in str(paths) and "/case/{pk}/timeline" in str(paths)
 
 
 def test_the_requester_home(clients, cases):

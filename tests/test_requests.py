@@ -441,3 +441,44 @@ def test_the_case_page_shows_only_the_tabs_the_reader_may_open(clients, cases):
     judge = clients.web("judge").get(f"/caseview/show/{cases['a']}").get_data(as_text=True)
     assert "领导协调组" not in trustee and "案件承办人员" in trustee and "案件进展" in trustee
     assert "领导协调组" in judge
+
+
+def test_the_judge_follows_the_meetings_and_minutes_about_their_case(clients, factory, cases):
+    a, b = db.session.get(m.Case, cases["a"]), db.session.get(m.Case, cases["b"])
+    about = factory.meeting(title="华兴机械专题会议", kind="special")
+    factory.add(m.MeetingTopic(meeting_id=about.id, title="华兴机械职工安置", case_id=a.id))
+    other = factory.meeting(title="另一案件专题会议", kind="special")
+    issued = factory.minutes(about)
+    draft = factory.minutes(about)
+    elsewhere = factory.minutes(other)
+    tax = _unit("县税务局")
+    mine = factory.add(m.Decision(minutes_id=issued.id, seq=1, content="县人社局核实职工社保欠费", lead_unit_id=tax.id, case_id=a.id))
+    sibling = factory.add(m.Decision(minutes_id=issued.id, seq=2, content="做好舆情应对", lead_unit_id=tax.id))
+    hidden = factory.add(m.Decision(minutes_id=elsewhere.id, seq=1, content="另案事项", lead_unit_id=tax.id, case_id=b.id))
+    for minutes, number in ((issued, "平府院联纪〔2026〕71号"), (elsewhere, "平府院联纪〔2026〕72号")):
+        assert minutes.status == "draft"  # loaded: the rulebook judges the change from this state
+        minutes.status, minutes.number = "issued", number  # issued with its decisions (the lock holds from now)
+    db.session.commit()
+    judge = clients.api("judge")
+    assert judge.get("/api/v1/meeting/").json["ids"] == [about.id]
+    assert judge.get("/api/v1/minutes/").json["ids"] == [issued.id]  # not the draft, not the other meeting's
+    assert sorted(judge.get("/api/v1/decision/").json["ids"]) == sorted([mine.id, sibling.id])
+    for url in (f"/api/v1/minutes/{draft.id}", f"/api/v1/minutes/{elsewhere.id}", f"/api/v1/decision/{hidden.id}",
+                f"/api/v1/meeting/{other.id}"):
+        assert judge.get(url).status_code == 404, url
+    assert judge.get(f"/api/v1/minutes/{issued.id}/pdf").status_code == 200
+    kinds = {row["kind"] for row in judge.get(f"/api/v1/case/{a.id}/timeline").json["result"]}
+    assert {"meeting", "decision"} <= kinds
+    trustee_kinds = {row["kind"] for row in clients.api("trustee").get(f"/api/v1/case/{a.id}/timeline").json["result"]}
+    assert not trustee_kinds & {"meeting", "decision"}
+
+
+def test_user_text_stays_text(clients, factory, cases):
+    evil = "<script>alert(1)</script>土地&房产"
+    created = clients.api("trustee").post("/api/v1/request/", json={"case": cases["a"], "title": evil, "needs": evil})
+    assert created.status_code == 201
+    for username in ("trustee", "office"):
+        page = clients.web(username).get(f"/request/show/{created.json['id']}").get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;土地&amp;房产" in page
+    home = clients.web("office").get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in home

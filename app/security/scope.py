@@ -177,7 +177,8 @@ UNIT_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
 
 def _my_case_ids(user):
     """Cases the user is assigned to (index case_assignment(user_id, case_id) covers it)."""
-    return select(m.CaseAssignment.case_id).where(m.CaseAssignment.user_id == user.id)
+    assignment = aliased(m.CaseAssignment)
+    return select(assignment.case_id).where(assignment.user_id == user.id)
 
 
 def _case_matter_visible(user, matter_id):
@@ -188,17 +189,25 @@ def _case_matter_visible(user, matter_id):
 
 
 def _case_minutes_ids(user):
-    """Issued minutes with a decision about, or of a meeting with a topic on, one of the user's cases."""
+    """Issued minutes with a decision about, or of a meeting with a topic on, one of the user's cases.
+    Aliases throughout: the subqueries never correlate with the outer query's own tables."""
     mine = _my_case_ids(user)
-    return select(m.Minutes.id).where(m.Minutes.status != "draft", or_(
-        m.Minutes.id.in_(select(m.Decision.minutes_id).where(m.Decision.case_id.in_(mine))),
-        m.Minutes.meeting_id.in_(select(m.MeetingTopic.meeting_id).where(m.MeetingTopic.case_id.in_(mine)))))
+    minutes, decision, topic = aliased(m.Minutes), aliased(m.Decision), aliased(m.MeetingTopic)
+    return select(minutes.id).where(minutes.status != "draft", or_(
+        minutes.id.in_(select(decision.minutes_id).where(decision.case_id.in_(mine))),
+        minutes.meeting_id.in_(select(topic.meeting_id).where(topic.case_id.in_(mine)))))
 
 
 def _case_meeting_ids(user):
-    mine = _my_case_ids(user)
-    return union(select(m.MeetingTopic.meeting_id).where(m.MeetingTopic.case_id.in_(mine)),
-                 select(m.Minutes.meeting_id).where(m.Minutes.id.in_(_case_minutes_ids(user))))
+    topic, minutes = aliased(m.MeetingTopic), aliased(m.Minutes)
+    return union(select(topic.meeting_id).where(topic.case_id.in_(_my_case_ids(user))),
+                 select(minutes.meeting_id).where(minutes.id.in_(_case_minutes_ids(user))))
+
+
+def _ids_of_my_cases(model, user):
+    """Ids of a case-owned parent (plan, group, request) of the user's cases, through an alias."""
+    parent = aliased(model)
+    return select(parent.id).where(parent.case_id.in_(_my_case_ids(user)))
 
 
 def _case_rows(column):
@@ -222,16 +231,12 @@ CASE_SCOPES: dict[type, Callable[[object], ColumnElement]] = {
     m.Decision: lambda user: m.Decision.minutes_id.in_(_case_minutes_ids(user)),
     m.Assessment: _case_rows(m.Assessment.case_id),
     m.DisposalPlan: _case_rows(m.DisposalPlan.case_id),
-    m.PlanMeasure: lambda user: m.PlanMeasure.plan_id.in_(
-        select(m.DisposalPlan.id).where(m.DisposalPlan.case_id.in_(_my_case_ids(user)))),
+    m.PlanMeasure: lambda user: m.PlanMeasure.plan_id.in_(_ids_of_my_cases(m.DisposalPlan, user)),
     m.CoordinationGroup: _case_rows(m.CoordinationGroup.case_id),
-    m.GroupMember: lambda user: m.GroupMember.group_id.in_(
-        select(m.CoordinationGroup.id).where(m.CoordinationGroup.case_id.in_(_my_case_ids(user)))),
-    m.GroupLog: lambda user: m.GroupLog.group_id.in_(
-        select(m.CoordinationGroup.id).where(m.CoordinationGroup.case_id.in_(_my_case_ids(user)))),
+    m.GroupMember: lambda user: m.GroupMember.group_id.in_(_ids_of_my_cases(m.CoordinationGroup, user)),
+    m.GroupLog: lambda user: m.GroupLog.group_id.in_(_ids_of_my_cases(m.CoordinationGroup, user)),
     m.CoordinationRequest: _case_rows(m.CoordinationRequest.case_id),
-    m.CheckLine: lambda user: m.CheckLine.request_id.in_(
-        select(m.CoordinationRequest.id).where(m.CoordinationRequest.case_id.in_(_my_case_ids(user)))),
+    m.CheckLine: lambda user: m.CheckLine.request_id.in_(_ids_of_my_cases(m.CoordinationRequest, user)),
 }
 
 

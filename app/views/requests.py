@@ -198,6 +198,7 @@ class CaseAssignmentView(AssignmentRules, ScopedModelView):
     edit_title = _("编辑案件承办人员")
     label_columns = ASSIGNMENT_LABELS
     list_columns = ["case", "user", "role_label", "note"]
+    order_columns = ["note"]
     add_columns = edit_columns = ["case", "user", "role", "note"]
     show_columns = ["case", "user", "role_label", "note", "created_at"]
     search_columns = ["case", "user", "role"]
@@ -220,6 +221,7 @@ class CheckItemView(ItemRules, ScopedModelView):
     edit_title = _("编辑核查事项")
     label_columns = ITEM_LABELS
     list_columns = ["unit", "name", "deadline_workdays", "active"]
+    order_columns = ["name", "deadline_workdays"]
     add_columns = edit_columns = ["unit", "name", "description", "requirements", "deadline_workdays", "sort_order",
                                   "active"]
     show_columns = ["unit", "name", "description", "requirements", "deadline_workdays", "sort_order", "active"]
@@ -241,6 +243,7 @@ class CheckLineView(LineRules, ScopedModelView):
     edit_title = _("修改核查事项")
     label_columns = LINE_LABELS
     list_columns = ["request", "unit", "item", "note", "matter"]
+    order_columns = ["note"]
     add_columns = ["request", "item", "note"]
     edit_columns = ["item", "note"]
     show_columns = ["request", "unit", "item", "note", "matter"]
@@ -277,6 +280,7 @@ class RequestView(RequestRules, ScopedModelView):
     edit_title = _("修改协调申请（待审核）")
     label_columns = REQUEST_LABELS
     list_columns = ["kind_label", "title", "case", "requester_label", "submitted_at", "status_label"]
+    order_columns = ["title", "submitted_at"]
     search_columns = ["title", "kind", "status", "case", "category"]
     add_columns = ["case", "title", "needs", "reason", "category", "suggested_units", "desired_date", "files"]
     edit_columns = ["title", "needs", "reason", "category", "suggested_units", "desired_date"]

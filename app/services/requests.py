@@ -28,7 +28,7 @@ from app.services import calendar
 from app.services import matters as matter_service
 from app.services.errors import BusinessError, NotFound, PermissionRefused
 from app.services.matters import _text as text_field
-from app.services.notifications import notify_unit, notify_user
+from app.services.notifications import notify_user
 
 RESOURCE = "CoordinationRequest"
 #: what every information check comes with, whatever its items (the items name what else they need)

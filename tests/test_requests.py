@@ -259,6 +259,9 @@ def test_refusals_change_nothing(clients, factory, cases):
     assert office.put(f"/api/v1/request/{pk}", json={"title": "改"}).status_code == 403
     # another requester on the same case cannot change it; its own requester can while it waits
     assert clients.api("judge").put(f"/api/v1/request/{pk}", json={"title": "法官改"}).status_code == 403
+    emptied = trustee.put(f"/api/v1/request/{pk}", json={"needs": " "})
+    assert emptied.status_code == 422 and "需要协调解决的问题" in emptied.json["message"]
+    assert trustee.put(f"/api/v1/request/{pk}", json={"desired_date": "2020-01-01"}).status_code == 422
     assert trustee.put(f"/api/v1/request/{pk}", json={"title": "协调办理三辆车辆过户"}).status_code == 200
     # accept without a lead unit anywhere: refused beside the form, nothing made
     page = clients.web("office").post(f"/request/accept/{pk}", data={"lead_unit_id": "99999"})

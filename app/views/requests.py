@@ -128,7 +128,12 @@ def _file_json(f: m.Attachment) -> dict:
 
 class RequestRules(RecordRules):
     def rules(self, item):
+        from app.services import calendar
+
         check_required_text(item, "title")
+        check_required_text(item, "needs")
+        if item.desired_date is not None and item.desired_date < calendar.today():
+            raise BusinessError("希望办结日期不能早于今天", 422)
 
     def check_update(self, item):
         svc.check_own_request(item, current_user())

@@ -23,6 +23,8 @@ USERS = {  # username: (role, unit)
     "viewer": ("Viewer", None),
     "tax": ("UnitStaff", "县税务局"),
     "hr": ("UnitStaff", "县人社局"),
+    "judge": ("Judge", None),
+    "trustee": ("Trustee", None),
 }
 _TMP = tempfile.mkdtemp(prefix="fyld-tests-")
 os.environ.setdefault("INSTANCE_PATH", _TMP)
@@ -139,7 +141,7 @@ def backend_apps():
 
 
 # Tables holding reference data, users and permissions: kept between tests.
-KEPT_TABLES = {"unit", "category", "category_unit", "setting", "risk_scheme", "alembic_version"}
+KEPT_TABLES = {"unit", "category", "category_unit", "setting", "risk_scheme", "check_item", "alembic_version"}
 
 
 def clean_business_data(app) -> None:

@@ -208,3 +208,39 @@ def test_demo_leaves_every_counter_where_real_use_would(app, clients):
         added = db.session.query(m.Meeting).filter_by(title="年度联席会议").one()
         assert (added.year, added.seq) == (today.year, joint_before + 1)
         assert db.session.get(m.Meeting, proposal_id).seq == special_before + 1
+
+
+def test_demo_requests_follow_the_workflow(app):
+    """协调申请 and 信息核查 in the demo (issue 14): each case has its judge and administrator (demo
+    accounts with those roles), and every decided request is answered the way the workflow answers it."""
+    with app.app_context():
+        counts = generate_demo(40, 5, today=TODAY)
+        assert counts["协调申请"] > 0 and counts["核查事项"] > 0
+        requests = db.session.scalars(select(m.CoordinationRequest)).all()
+        assert {r.kind for r in requests} == {"coordination", "check"}
+        assert {"submitted", "accepted"} <= {r.status for r in requests}
+        for r in requests:
+            roles = {a.user_id: a.role for a in db.session.scalars(
+                select(m.CaseAssignment).where(m.CaseAssignment.case_id == r.case_id))}
+            assert roles.get(r.requester_id) == r.requester_role  # filed by the case's own judge or administrator
+            assert {role.name for role in r.requester.roles} == {"Judge" if r.requester_role == "judge" else "Trustee"}
+            if r.kind == "coordination" and r.status in ("accepted", "merged"):
+                assert r.matter is not None and r.matter.case_id == r.case_id
+                assert r.matter.source == "request" or r.status == "merged"
+                assert r.submitted_at <= r.decided_at
+                if r.status == "accepted":
+                    assert r.submitted_at <= r.matter.created_at
+            if r.status == "declined":
+                assert r.decision_note and r.matter_id is None
+            if r.kind == "check":
+                assert r.lines
+                for line in r.lines:
+                    assert line.unit_id == line.item.unit_id
+                    if r.status == "accepted":
+                        mt = line.matter
+                        assert mt.source == "check" and mt.case_id == r.case_id and mt.lead_unit_id == line.unit_id
+                        assert mt.status != "draft" and r.submitted_at <= mt.sent_at
+                    else:
+                        assert line.matter_id is None
+        judges = db.session.scalars(select(m.AppUser).where(m.AppUser.username.like("demo_judge%"))).all()
+        assert len(judges) == 3

@@ -455,3 +455,114 @@ def test_convener_sees_dashboard_and_followup(ui, state):
         assert cells[1] == content and cells[2].startswith(unit)
         assert cells[3] == state["deadline"]
         assert cells[4] == "已函告" and cells[5] == "未函复"
+
+
+@journey
+def test_administrator_asks_office_decides_units_answer_results_pdf(ui, state, live_server, tmp_path):
+    """协调申请 and 信息核查 (issue 14): the office puts the administrator on the case; the administrator
+    files a coordination request and an information check; the office accepts both (the first becomes
+    a draft matter it sends, the second one sent matter per unit); 县税务局 and 县人社局 answer; the
+    administrator reads the answers and downloads the 核查结果 PDF."""
+    from app import models as m
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        case = m.Case(case_number=f"（{YEAR}）晋0829破88号", enterprise_name="平陆县鑫源煤业有限公司", stage="accepted",
+                      procedure_type="liquidation", credit_code="91140829MA0K000008", acceptance_date=TODAY)
+        db.session.add(case)
+        db.session.commit()
+        case_id = case.id
+
+    office = ui.login("office")
+    office.goto(f"/caseassignment/add?_flt_0_case={case_id}")
+    select2(office, "user", "trustee Trustee")
+    select2(office, "role", "破产管理人")
+    office.click("form [type=submit].btn-primary")
+    office.wait_for_load_state()
+    assert "记录已添加" in flash_text(office)
+
+    trustee = ui.login("trustee")
+    assert trustee.locator("#home").get_attribute("data-kind") == "cases"
+    trustee.locator("#my-cases a", has_text="平陆县鑫源煤业有限公司").click()
+    trustee.wait_for_url(re.compile(rf"/caseview/show/{case_id}"))
+    # a coordination request, with the court's appointment decision attached
+    trustee.click("#btn-new-request")
+    trustee.wait_for_url(re.compile(r"/request/add"))
+    trustee.fill("#title", "协调办理鑫源煤业名下车辆过户")
+    trustee.fill("#needs", "债务人名下三辆货车已拍卖成交，需办理过户登记，请协调县公安局办理。")
+    trustee.fill("#reason", "拍卖成交确认书已出具。")
+    select2(trustee, "suggested_units", "县公安局")
+    trustee.locator("input[type=file][name=files]").set_input_files(str(small_pdf(tmp_path / "指定管理人决定书.pdf")))
+    trustee.click("form [type=submit].btn-primary")
+    trustee.wait_for_url(re.compile(r"/request/show/\d+"))
+    coordination_id = int(trustee.url.rstrip("/").rsplit("/", 1)[1])
+    assert trustee.locator("#request-status").inner_text() == "待审核"
+    assert "指定管理人决定书.pdf" in trustee.locator("#request-files").inner_text()
+    # an information check of two units
+    trustee.goto(f"/caseview/show/{case_id}")
+    trustee.click("#btn-new-check")
+    trustee.wait_for_url(re.compile(r"/request/check"))
+    for unit, item in (("县税务局", "欠税及纳税申报情况"), ("县人社局", "社会保险欠费情况")):
+        trustee.locator("#catalogue tr", has_text=item).locator("input[type=checkbox]").check()
+    trustee.locator("#catalogue tr", has_text="欠税及纳税申报情况").locator("input[type=text], input:not([type])").last.fill("含滞纳金")
+    trustee.fill("#reason", "编制债务人财产状况报告")
+    trustee.click("#btn-submit-check")
+    trustee.wait_for_url(re.compile(r"/request/show/\d+"))
+    check_id = int(trustee.url.rstrip("/").rsplit("/", 1)[1])
+    assert "县税务局" in trustee.locator("#check-lines").inner_text()
+
+    # the office: the queue on its home page, then each request
+    office.goto("/")
+    assert office.locator("#stat-requests_waiting").inner_text() == "2"
+    assert "协调办理鑫源煤业名下车辆过户" in office.locator("#request-queue").inner_text()
+    office.goto(f"/request/show/{coordination_id}")
+    assert selected_text(office, "accept-lead") == ["县公安局"]
+    office.click("#btn-accept")
+    office.wait_for_url(re.compile(r"/matter/show/\d+"))
+    assert "已受理" in flash_text(office)
+    assert office.locator("#matter-status").inner_text() == "拟办"
+    assert "三辆货车" in office.locator("#matter-page").inner_text()
+    office.click("#btn-send")
+    office.wait_for_selector("#letter-number")
+    office.goto(f"/request/show/{check_id}")
+    plan = office.locator("#fan-out-plan").inner_text()
+    assert "县税务局" in plan and "县人社局" in plan
+    office.click("#btn-accept")
+    office.wait_for_load_state()
+    assert "已批准" in flash_text(office)
+    assert office.locator("#request-status").inner_text() == "已受理"
+
+    # two units answer from their inbox
+    answers = {"tax": "截至受理日欠缴增值税8.6万元、滞纳金0.4万元，已申报税收债权。",
+               "hr": "欠缴养老、失业保险费共计21.3万元，涉及职工46人。"}
+    for username, text in answers.items():
+        unit = ui.login(username)
+        unit.goto("/matter/inbox")
+        row = unit.locator("#inbox-table tr", has_text="鑫源煤业")
+        row.locator("button", has_text="签收").click()
+        unit.wait_for_load_state()
+        row = unit.locator("#inbox-table tr", has_text="鑫源煤业")
+        row.locator("button", has_text="函复").click()
+        form = unit.locator(".reply-form").filter(has=unit.locator("textarea[name=content]")).locator("visible=true").first
+        form.locator("textarea[name=content]").fill(text)
+        form.locator("input[name=result]").fill("已查询")
+        form.locator("button[type=submit]").click()
+        unit.wait_for_load_state()
+        assert "已函复" in flash_text(unit)
+
+    # the administrator follows and downloads the results
+    trustee.goto(f"/request/show/{check_id}")
+    page_text = trustee.locator("#request-matters").inner_text()
+    assert answers["tax"] in page_text and answers["hr"] in page_text
+    trustee.goto("/")
+    bell = trustee.locator("#my-requests").inner_text()
+    assert "已受理" in bell
+    trustee.goto(f"/request/show/{check_id}")
+    text = re.sub(r"—\d+—", "", squash(fetch_pdf(trustee, trustee.locator("#btn-results").get_attribute("href"))))
+    for expected in ("平陆县鑫源煤业有限公司信息核查结果", "县税务局", "欠税及纳税申报情况", squash(answers["tax"]),
+                     "县人社局", "社会保险欠费情况", squash(answers["hr"]), "已函复2项", "含滞纳金"):
+        assert expected in text, expected
+    # and the case page tells the whole story
+    trustee.goto(f"/caseview/show/{case_id}")
+    story = trustee.locator("#case-story").inner_text()
+    assert "提出信息核查" in story and "县税务局函复" in story and "风险评估" not in story

@@ -1,31 +1,42 @@
 """Role × resource × action, through pages and the API, and unit A guessing unit B's records.
 
 The expected matrix below is the specification (DESIGN.md "Who uses it"); the app must match it.
-L list, S show, A add, E edit, D delete. Roles: Admin, Office, Convener, UnitStaff (tax), Viewer.
+L list, S show, A add, E edit, D delete. Roles: Admin, Office, Convener, UnitStaff (tax), Viewer, and the
+two of issue 14: Judge (承办法官) and Trustee (破产管理人, outside the government: nothing confidential).
 """
 from __future__ import annotations
 
 import pytest
 
-ROLE_USERS = {"Admin": "admin", "Office": "office", "Convener": "convener", "UnitStaff": "tax", "Viewer": "viewer"}
+ROLE_USERS = {"Admin": "admin", "Office": "office", "Convener": "convener", "UnitStaff": "tax", "Viewer": "viewer",
+              "Judge": "judge", "Trustee": "trustee"}
 MATRIX = {
     # api resource: (page view route, {role: allowed actions})
-    "unit": ("unitview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "case": ("caseview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "item": ("matter", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "meeting": ("meeting", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LSAE", "UnitStaff": "LS", "Viewer": "LS"}),
-    "minutes": ("minutes", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "decision": ("decision", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "bulletin": ("bulletinview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "policy": ("policyview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "assessment": ("assessmentview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "", "Viewer": "LS"}),
-    "plan": ("planview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "research": ("research", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "proposal": ("proposal", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "group": ("group", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "evaluation": ("evaluation", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS"}),
-    "clue": ("clue", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LSA", "Viewer": ""}),
-    "audit": ("audit", {"Admin": "LS", "Office": "LS", "Convener": "", "UnitStaff": "", "Viewer": ""}),
+    "unit": ("unitview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": "LS"}),
+    "case": ("caseview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": "LS"}),
+    "item": ("matter", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": "LS"}),
+    "meeting": ("meeting", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LSAE", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "minutes": ("minutes", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "decision": ("decision", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "bulletin": ("bulletinview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "", "Trustee": ""}),
+    "policy": ("policyview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": "LS"}),
+    "assessment": ("assessmentview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "plan": ("planview", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "research": ("research", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "", "Trustee": ""}),
+    "proposal": ("proposal", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "", "Trustee": ""}),
+    "group": ("group", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "LS", "Trustee": ""}),
+    "evaluation": ("evaluation", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS", "Judge": "", "Trustee": ""}),
+    "clue": ("clue", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "LSA", "Viewer": "", "Judge": "", "Trustee": ""}),
+    "audit": ("audit", {"Admin": "LS", "Office": "LS", "Convener": "", "UnitStaff": "", "Viewer": "", "Judge": "", "Trustee": ""}),
+    # issue 14: requests are filed and amended by their requesters, decided by the office
+    "request": ("request", {"Admin": "LSAED", "Office": "LS", "Convener": "LS", "UnitStaff": "", "Viewer": "LS",
+                            "Judge": "LSAE", "Trustee": "LSAE"}),
+    "checkline": ("checkline", {"Admin": "LSAED", "Office": "LS", "Convener": "LS", "UnitStaff": "", "Viewer": "LS",
+                                "Judge": "LSAED", "Trustee": "LSAED"}),
+    "checkitem": ("checkitem", {"Admin": "LSAED", "Office": "LS", "Convener": "LS", "UnitStaff": "LS", "Viewer": "LS",
+                                "Judge": "LS", "Trustee": "LS"}),
+    "caseassignment": ("caseassignment", {"Admin": "LSAED", "Office": "LSAED", "Convener": "LS", "UnitStaff": "",
+                                          "Viewer": "LS", "Judge": "LS", "Trustee": "LS"}),
 }
 CASES = [(resource, role) for resource in MATRIX for role in ROLE_USERS]
 

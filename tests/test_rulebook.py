@@ -92,6 +92,16 @@ def _entry(locked, unit="县税务局"):
     return evaluation, m.EvaluationEntry(evaluation=evaluation, unit=_unit(unit), metrics="{}")
 
 
+def _line(locked, unit="县税务局"):
+    """An item of an information check (issue 14): frozen once the office has decided the request."""
+    n = next(_n)
+    request = m.CoordinationRequest(kind="check", case=_case(), title=f"信息核查{n}", needs="",
+                                    status="accepted" if locked else "submitted")
+    item = (db.session.query(m.CheckItem).filter(m.CheckItem.unit_id == _unit(unit).id)
+            .order_by(m.CheckItem.id.desc()).first())  # not the first of the add form's choices
+    return request, m.CheckLine(request=request, item=item, unit=item.unit, note="车牌号晋M12345")
+
+
 CHILDREN = {
     m.Decision: ("minutes", "content", _decision),
     m.MeetingTopic: ("meeting", "title", _topic),
@@ -101,6 +111,7 @@ CHILDREN = {
     m.GroupMember: ("group", "person_name", _member),
     m.GroupLog: ("group", "content", _log),
     m.EvaluationEntry: ("evaluation", "comment", _entry),
+    m.CheckLine: ("request", "note", _line),
 }
 
 

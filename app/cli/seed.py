@@ -25,11 +25,13 @@ def load():
 @seed_group.command("demo", help="生成演示数据：--cases N（每案约10项协调事项）")
 @click.option("--cases", "case_count", type=click.IntRange(1, 1_000_000), default=50, show_default=True)
 @click.option("--seed", "random_seed", type=int, default=2026, show_default=True)
+@click.option("--users-password", default=None,
+              help="演示用承办法官、破产管理人账号（demo_judge1…、demo_trustee1…）的口令；不给则随机，由管理员重设")
 @with_appcontext
-def demo(case_count, random_seed):
+def demo(case_count, random_seed, users_password):
     from app.services.demo import generate_demo
 
     started = time.monotonic()
-    counts = generate_demo(case_count, random_seed)
+    counts = generate_demo(case_count, random_seed, users_password=users_password)
     click.echo("演示数据已生成：" + "，".join(f"{k} {v}" for k, v in counts.items())
                + f"（用时 {time.monotonic() - started:.1f} 秒）")

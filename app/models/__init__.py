@@ -13,6 +13,8 @@ from app.models.research import Proposal, ResearchProject  # noqa: F401
 from app.models.groups import CoordinationGroup, GroupLog, GroupMember  # noqa: F401
 from app.models.evaluation import ClueReport, Evaluation, EvaluationEntry  # noqa: F401
 from app.models.common import Attachment, AuditLog  # noqa: F401
+from app.models.requests import (CaseAssignment, CheckItem, CheckLine, CoordinationRequest,  # noqa: F401
+                                 request_unit)
 from app.models.indexes import PERFORMANCE_INDEXES  # noqa: F401,E402  (issue 8)
 
 from app.models import readable as _readable  # noqa: E402

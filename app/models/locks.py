@@ -147,6 +147,31 @@ RULES.child(ParentLock(m.EvaluationEntry, "evaluation", ("status",), lambda s: s
                        EVALUATION_FROZEN))
 
 
+# --- 协调申请与信息核查 (issue 14) ------------------------------------------------------------------------
+REQUEST_DECIDED = "申请已审核（或已撤回），不能再{op}；如有新的需要请另行提出申请"
+RULES.record(RecordLock(m.CoordinationRequest, ("status",), lambda s: s["status"] != "submitted",
+                        REQUEST_DECIDED.format(op="修改"), delete_message="申请已审核（或已撤回），不能删除，记录保留"))
+RULES.child(ParentLock(m.CheckLine, "request", ("status",), lambda s: s["status"] != "submitted",
+                       "申请已审核（或已撤回），核查事项不能再{op}"))
+
+
+@RULES.gate(m.CheckLine)
+def _line_follows_its_item(session, line, operation):
+    """A line belongs to an information check and asks its item's unit (the catalogue's, whatever a
+    form or body says)."""
+    if operation == "delete":
+        return
+    item = line.item if line.item is not None else (session.get(m.CheckItem, line.item_id) if line.item_id else None)
+    if item is None:
+        raise BusinessError("请选择核查事项", 422)
+    request = line.request if line.request is not None else (
+        session.get(m.CoordinationRequest, line.request_id) if line.request_id else None)
+    if request is not None and request.kind != "check":
+        raise BusinessError("只有信息核查申请可以列核查事项", 422)
+    if line.unit_id != item.unit_id or line.unit is not item.unit:
+        line.unit = item.unit
+
+
 @RULES.gate(m.EvaluationEntry)
 def _entries_go_with_their_evaluation(session, entry, operation):
     """A unit's entry is computed with the evaluation: it goes only when the whole evaluation does."""

@@ -18,7 +18,7 @@ MATTER_STATUS_LABELS = {
 OPEN_MATTER_STATUSES = ("sent", "signed", "in_progress")
 MATTER_SOURCE_LABELS = {
     "office": "办公室交办", "meeting": "会议议定", "group": "协调组任务",
-    "plan": "处置方案措施", "unit": "成员单位提请", "other": "其他",
+    "plan": "处置方案措施", "unit": "成员单位提请", "request": "协调申请", "check": "信息核查", "other": "其他",
 }
 ASSIGNMENT_ROLE_LABELS = {"lead": "牵头单位", "co": "配合单位"}
 ASSIGNMENT_STATUS_LABELS = {"pending": "待签收", "signed": "已签收", "replied": "已函复"}

@@ -7,7 +7,7 @@ what a person sees is translated here. A resource or permission not listed keeps
 from __future__ import annotations
 
 ROLE_LABELS = {"Admin": "系统管理员", "Convener": "召集人", "Office": "联动办公室", "UnitStaff": "成员单位联络人",
-               "Viewer": "观察员", "Public": "未登录访客"}
+               "Viewer": "观察员", "Judge": "承办法官", "Trustee": "破产管理人", "Public": "未登录访客"}
 
 # resource (FAB view/menu name) → (group, Chinese name); groups follow the menu (the six mechanisms)
 GROUPS = ["数据范围", "工作台", "督促推进", "会议机制", "信息共享", "风险评估", "联合调研及提案", "重点案件协调组", "评价与监督",
@@ -18,6 +18,8 @@ RESOURCES = {
     "HomeIndexView": ("工作台", "首页"), "Notification": ("工作台", "我的通知"), "Workbench": ("工作台", "工作台"),
     "Dashboard": ("工作台", "统计图表"),
     "Matter": ("督促推进", "协调事项"), "Attachment": ("督促推进", "附件"),
+    "CoordinationRequest": ("督促推进", "协调申请与信息核查"), "CheckLine": ("督促推进", "信息核查事项"),
+    "CheckItem": ("督促推进", "信息核查事项目录"), "CaseAssignment": ("基础数据", "案件承办人员"),
     "Meeting": ("会议机制", "会议"), "MeetingTopic": ("会议机制", "会议议题"), "Attendance": ("会议机制", "参会签到"),
     "Minutes": ("会议机制", "会议纪要"), "Decision": ("会议机制", "议定事项"),
     "Policy": ("信息共享", "政策文件与典型案例"), "Bulletin": ("信息共享", "工作通报"),
@@ -66,7 +68,7 @@ PERMISSIONS = {
     "can_chart": "图表", "can_this_form_get": "打开表单", "can_this_form_post": "提交表单", "can_userinfo": "查看本人信息",
     "resetmypassword": "修改本人密码", "resetpasswords": "重设他人密码", "userinfoedit": "编辑本人信息",
     "copyrole": "复制角色", "can_put": "修改", "can_post": "新增",
-    "can_all_units": "全部单位的记录", "can_own_unit": "本单位的记录", "can_revoke": "吊销",
+    "can_all_units": "全部单位的记录", "can_own_unit": "本单位的记录", "can_own_cases": "本人承办或管理的案件", "can_revoke": "吊销",
 }
 
 

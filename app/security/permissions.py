@@ -17,7 +17,8 @@ from app.services.errors import PermissionRefused
 SCOPE_RESOURCE = "DataScope"
 SCOPE_ALL = "can_all_units"      # 全部单位：sees every unit's records (office, conveners, observers)
 SCOPE_UNIT = "can_own_unit"      # 本单位：sees what concerns the user's own member unit (liaisons)
-SCOPE_PERMISSIONS = (SCOPE_ALL, SCOPE_UNIT)
+SCOPE_CASES = "can_own_cases"    # 本人承办/管理的案件：cases the user is assigned to (judges, administrators)
+SCOPE_PERMISSIONS = (SCOPE_ALL, SCOPE_UNIT, SCOPE_CASES)
 
 _USER_CACHE = "_fyld_permission_pairs"
 
@@ -64,6 +65,10 @@ def sees_all_units(user) -> bool:
 
 def sees_own_unit(user) -> bool:
     return can(user, SCOPE_UNIT, SCOPE_RESOURCE) and getattr(user, "unit_id", None) is not None
+
+
+def sees_own_cases(user) -> bool:
+    return can(user, SCOPE_CASES, SCOPE_RESOURCE) and getattr(user, "id", None) is not None
 
 
 def acts_for_own_unit_only(user) -> bool:

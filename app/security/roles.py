@@ -1,4 +1,4 @@
-"""The five roles and their default permissions (DESIGN.md "Who uses it"), applied by a command.
+"""The seven roles and their default permissions (DESIGN.md "Who uses it"), applied by a command.
 
 Permissions are named per resource (the page and the API of a resource share them, see
 app/views/base.py). `sync_roles` is idempotent and conservative: a new role gets its defaults, an
@@ -10,30 +10,39 @@ from __future__ import annotations
 
 import re
 
-from app.security.permissions import SCOPE_ALL, SCOPE_PERMISSIONS, SCOPE_RESOURCE, SCOPE_UNIT
+from app.security.permissions import SCOPE_ALL, SCOPE_CASES, SCOPE_PERMISSIONS, SCOPE_RESOURCE, SCOPE_UNIT
 
 READ = r"can_list|can_show"
 BUSINESS = (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|Policy|"
             r"Bulletin|BulletinSection|Assessment|DisposalPlan|PlanMeasure|Research|Proposal|Group|"
-            r"GroupMember|GroupLog|Evaluation|EvaluationEntry|Clue")
+            r"GroupMember|GroupLog|Evaluation|EvaluationEntry|Clue|CaseAssignment|CoordinationRequest|CheckLine")
 SHARED = r"Workbench|Notification|Attachment|Dashboard"
 # Every user may see their own profile and change their own password (a forced change needs it).
 SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("UnitUserView", r"can_userinfo|resetmypassword")]
+# 协调申请 (issue 14): the judge and the administrator of a case ask; the office decides; requesters
+# file, amend (while waiting) and withdraw their own requests and download the results.
+REQUESTER = [("CoordinationRequest", r"can_list|can_show|can_add|can_edit|can_withdraw|can_results|can_upload"),
+             ("CheckLine", r"can_list|can_show|can_add|can_edit|can_delete"),
+             ("Unit|Category|Policy|CheckItem|CaseAssignment", READ),
+             ("Matter", "can_letter|can_reply_letter"), ("CaseProgress", "can_add"),
+             (SHARED, r".*")] + SELF
 
 # role -> (allow rules, deny rules); each rule is (resource regex, permission regex), full match.
 ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "Office": (
         [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, r".*"), ("Audit", READ), (r"Category|Holiday|RiskScheme", READ), (SHARED, r".*"),
-         ("Category|Holiday", r"can_add|can_edit")] + SELF,
+         ("Category|Holiday", r"can_add|can_edit"), ("CheckItem", READ)] + SELF,
         [("Matter", r"can_sign|can_reply|can_extend|can_inbox"), ("Case", "can_override"),
-         ("Evaluation", r"can_approve|can_issue"), ("Meeting", "can_propose"), ("Research", "can_contribute")],
+         ("Evaluation", r"can_approve|can_issue"), ("Meeting", "can_propose"), ("Research", "can_contribute"),
+         ("CoordinationRequest", r"can_add|can_edit|can_delete|can_withdraw|can_upload"),
+         ("CheckLine", r"can_add|can_edit|can_delete")],
     ),
     "Convener": (
         [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, READ), ("Minutes", "can_issue|can_pdf"), ("Bulletin", "can_issue|can_pdf"),
          ("Evaluation", "can_approve|can_issue|can_pdf"), ("Case", "can_override|can_ledger|can_export"),
          ("Meeting", "can_add|can_edit|can_schedule|can_decline|can_cancel|can_hold|can_followup"), ("DisposalPlan", "can_approve"),
-         ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme", READ),
-         (SHARED, r".*")] + SELF,
+         ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Category|Holiday|RiskScheme|CheckItem", READ),
+         ("CoordinationRequest", "can_results"), (SHARED, r".*")] + SELF,
         [],
     ),
     "UnitStaff": (
@@ -43,17 +52,31 @@ ROLE_MATRIX: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
          ("Matter", "can_sign|can_reply|can_extend|can_inbox|can_letter|can_reply_letter"),
          ("CaseProgress", "can_add"), ("Meeting", "can_propose|can_followup"), ("Clue", "can_add|can_list|can_show|can_upload"),
          ("Research", "can_contribute|can_upload"), ("Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
-         ("Category", READ), (SHARED, r".*")] + SELF,
+         ("Category|CheckItem", READ), (SHARED, r".*")] + SELF,
         [],
     ),
     "Viewer": (
         [(SCOPE_RESOURCE, SCOPE_ALL), (BUSINESS, READ), (r"Minutes|Bulletin|Evaluation", "can_pdf"), ("Case", "can_ledger|can_export"),
          ("Matter", "can_letter|can_reply_letter|can_supervise"), ("Meeting", "can_followup"),
-         ("Category|Holiday|RiskScheme", READ), (SHARED, r"can_list|can_show|can_download|can_index|can_home")] + SELF,
+         ("Category|Holiday|RiskScheme|CheckItem", READ), ("CoordinationRequest", "can_results"),
+         (SHARED, r"can_list|can_show|can_download|can_index|can_home")] + SELF,
         [("Clue", ".*")],
     ),
+    # 承办法官: the court's judge of a case reads everything about the cases assigned to them.
+    "Judge": (
+        [(SCOPE_RESOURCE, SCOPE_CASES), (r"Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minutes|Decision|"
+                                         r"Assessment|DisposalPlan|PlanMeasure|Group|GroupMember|GroupLog", READ),
+         ("Case", "can_ledger"), ("Minutes", "can_pdf"), ("Meeting", "can_followup")] + REQUESTER,
+        [],
+    ),
+    # 破产管理人: outside the government; their cases' matters and replies, nothing confidential (no
+    # clues, risk assessments, disposal plans, minutes, meetings or coordination groups).
+    "Trustee": (
+        [(SCOPE_RESOURCE, SCOPE_CASES), (r"Case|CaseProgress|Matter", READ)] + REQUESTER,
+        [],
+    ),
 }
-ROLE_NAMES = ("Admin", "Convener", "Office", "UnitStaff", "Viewer")
+ROLE_NAMES = ("Admin", "Convener", "Office", "UnitStaff", "Viewer", "Judge", "Trustee")
 
 
 def _matches(rules, view_name: str, permission: str) -> bool:

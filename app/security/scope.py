@@ -16,10 +16,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from app import models as m
-from app.security.permissions import can, sees_all_units, sees_own_unit
+from app.security.permissions import can, sees_all_units, sees_own_cases, sees_own_unit
 from app.services.errors import NotFound
 
-REFERENCE_MODELS = (m.Unit, m.Category, m.Holiday, m.Setting, m.Policy, m.RiskScheme)
+REFERENCE_MODELS = (m.Unit, m.Category, m.Holiday, m.Setting, m.Policy, m.RiskScheme, m.CheckItem)
 #: The resource whose read permission (can_list / can_show) a model's rows need: a role without it
 #: sees none of them anywhere — lists, related choices, derived text, counts (e.g. 线索 for observers).
 MODEL_RESOURCES: dict[type, str] = {
@@ -34,6 +34,8 @@ MODEL_RESOURCES: dict[type, str] = {
     m.CoordinationGroup: "Group", m.GroupMember: "GroupMember", m.GroupLog: "GroupLog",
     m.Evaluation: "Evaluation", m.EvaluationEntry: "EvaluationEntry",
     m.ClueReport: "Clue", m.AuditLog: "Audit",
+    m.CaseAssignment: "CaseAssignment", m.CoordinationRequest: "CoordinationRequest", m.CheckLine: "CheckLine",
+    m.CheckItem: "CheckItem",
 }
 
 
@@ -171,12 +173,81 @@ UNIT_SCOPES: dict[type, Callable[[int, object], ColumnElement]] = {
 }
 
 
+# --- the clauses for a user whose scope is the cases assigned to them (承办法官, 破产管理人) -----------------------
+
+def _my_case_ids(user):
+    """Cases the user is assigned to (index case_assignment(user_id, case_id) covers it)."""
+    assignment = aliased(m.CaseAssignment)
+    return select(assignment.case_id).where(assignment.user_id == user.id)
+
+
+def _case_matter_visible(user, matter_id):
+    """Rows of a matter's child table whose matter is about one of the user's cases and was sent."""
+    matter = aliased(m.Matter)
+    return (select(matter.id).where(matter.id == matter_id, matter.case_id.in_(_my_case_ids(user)),
+                                    matter.status != "draft").exists())
+
+
+def _case_minutes_ids(user):
+    """Issued minutes with a decision about, or of a meeting with a topic on, one of the user's cases.
+    Aliases throughout: the subqueries never correlate with the outer query's own tables."""
+    mine = _my_case_ids(user)
+    minutes, decision, topic = aliased(m.Minutes), aliased(m.Decision), aliased(m.MeetingTopic)
+    return select(minutes.id).where(minutes.status != "draft", or_(
+        minutes.id.in_(select(decision.minutes_id).where(decision.case_id.in_(mine))),
+        minutes.meeting_id.in_(select(topic.meeting_id).where(topic.case_id.in_(mine)))))
+
+
+def _case_meeting_ids(user):
+    topic, minutes = aliased(m.MeetingTopic), aliased(m.Minutes)
+    return union(select(topic.meeting_id).where(topic.case_id.in_(_my_case_ids(user))),
+                 select(minutes.meeting_id).where(minutes.id.in_(_case_minutes_ids(user))))
+
+
+def _ids_of_my_cases(model, user):
+    """Ids of a case-owned parent (plan, group, request) of the user's cases, through an alias."""
+    parent = aliased(model)
+    return select(parent.id).where(parent.case_id.in_(_my_case_ids(user)))
+
+
+def _case_rows(column):
+    return lambda user: column.in_(_my_case_ids(user))
+
+
+#: What hangs off the user's cases. Which of these a role reads at all is its resource permissions
+#: (a 破产管理人 role has none on minutes, assessments or clues: see app/security/roles.py).
+CASE_SCOPES: dict[type, Callable[[object], ColumnElement]] = {
+    m.Case: _case_rows(m.Case.id),
+    m.CaseProgress: _case_rows(m.CaseProgress.case_id),
+    m.CaseAssignment: _case_rows(m.CaseAssignment.case_id),
+    m.Matter: lambda user: and_(m.Matter.case_id.in_(_my_case_ids(user)), m.Matter.status != "draft"),
+    m.MatterAssignment: lambda user: _case_matter_visible(user, m.MatterAssignment.matter_id),
+    m.MatterEvent: lambda user: _case_matter_visible(user, m.MatterEvent.matter_id),
+    m.ExtensionRequest: lambda user: _case_matter_visible(user, m.ExtensionRequest.matter_id),
+    m.Meeting: lambda user: m.Meeting.id.in_(_case_meeting_ids(user)),
+    m.MeetingTopic: lambda user: m.MeetingTopic.meeting_id.in_(_case_meeting_ids(user)),
+    m.Attendance: lambda user: m.Attendance.meeting_id.in_(_case_meeting_ids(user)),
+    m.Minutes: lambda user: m.Minutes.id.in_(_case_minutes_ids(user)),
+    m.Decision: lambda user: m.Decision.minutes_id.in_(_case_minutes_ids(user)),
+    m.Assessment: _case_rows(m.Assessment.case_id),
+    m.DisposalPlan: _case_rows(m.DisposalPlan.case_id),
+    m.PlanMeasure: lambda user: m.PlanMeasure.plan_id.in_(_ids_of_my_cases(m.DisposalPlan, user)),
+    m.CoordinationGroup: _case_rows(m.CoordinationGroup.case_id),
+    m.GroupMember: lambda user: m.GroupMember.group_id.in_(_ids_of_my_cases(m.CoordinationGroup, user)),
+    m.GroupLog: lambda user: m.GroupLog.group_id.in_(_ids_of_my_cases(m.CoordinationGroup, user)),
+    m.CoordinationRequest: _case_rows(m.CoordinationRequest.case_id),
+    m.CheckLine: lambda user: m.CheckLine.request_id.in_(_ids_of_my_cases(m.CoordinationRequest, user)),
+}
+
+
 def scope_clause(model: type, user=None) -> Optional[ColumnElement]:
     """The WHERE clause limiting `model` to what `user` may see; None means no restriction.
 
     Two halves, both from the roles page: the model's resource must be readable (`may_read`), and
-    the rows are those of the user's data scope — every unit's (DataScope.can_all_units) or what
-    concerns the user's own unit (DataScope.can_own_unit, the rules in UNIT_SCOPES).
+    the rows are those of the user's data scope — every unit's (DataScope.can_all_units), what
+    concerns the user's own unit (DataScope.can_own_unit, the rules in UNIT_SCOPES), what hangs off
+    the cases assigned to the user (DataScope.can_own_cases, CASE_SCOPES); a role granted several
+    scopes sees their union.
     """
     if model is m.Notification:
         return _notification_clause(user)
@@ -188,11 +259,18 @@ def scope_clause(model: type, user=None) -> Optional[ColumnElement]:
         return None
     if model in REFERENCE_MODELS:
         return true()
+    clauses = []
     if sees_own_unit(user):
         rule = UNIT_SCOPES.get(model)
         if rule is not None:
-            return rule(unit_id_of(user), user)
-    return false()
+            clauses.append(rule(unit_id_of(user), user))
+    if sees_own_cases(user):
+        rule = CASE_SCOPES.get(model)
+        if rule is not None:
+            clauses.append(rule(user))
+    if not clauses:
+        return false()
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
 
 
 def _notification_clause(user) -> ColumnElement:

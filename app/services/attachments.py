@@ -28,7 +28,7 @@ CONTENT_TYPES = {
 }
 # owner_type -> the model whose scope decides who may read the file
 OWNER_MODELS = {"matter_reply": m.MatterAssignment, "policy": m.Policy, "research": m.ResearchProject,
-                "clue": m.ClueReport}
+                "clue": m.ClueReport, "request": m.CoordinationRequest, "matter": m.Matter}
 
 
 @dataclass
@@ -109,6 +109,28 @@ def save_upload(session, storage, *, owner_type: str, owner_id: int, user, unit_
     return row
 
 
+def copy_attachments(session, source_type: str, source_id: int, target_type: str, target_id: int,
+                     user) -> list[m.Attachment]:
+    """The source record's files, copied for another record whose readers differ (a request's
+    材料 become the attachments of the letters sent to the units)."""
+    import shutil
+
+    folder = upload_folder()
+    rows = []
+    for source in attachments_for(session, source_type, source_id):
+        path = os.path.join(folder, source.stored_name)
+        if not os.path.isfile(path):
+            continue
+        stored = f"{uuid.uuid4().hex}.{source.stored_name.rsplit('.', 1)[-1]}"
+        shutil.copyfile(path, os.path.join(folder, stored))
+        row = m.Attachment(owner_type=target_type, owner_id=target_id, unit_id=None, filename=source.filename,
+                           stored_name=stored, content_type=source.content_type, size=source.size, uploaded_at=now(),
+                           uploaded_by_id=getattr(user, "id", None))
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
 def attachments_for(session, owner_type: str, owner_id: int) -> list[m.Attachment]:
     return attachments_of(session, owner_type, [owner_id])[owner_id]
 
@@ -131,6 +153,21 @@ def attachments_of(session, owner_type: str, owner_ids: Iterable[int]) -> dict[i
                                                    m.Attachment.owner_id.in_(ids)).order_by(m.Attachment.id)):
         result[row.owner_id].append(row)
     return result
+
+
+def matter_files(session, matter: m.Matter) -> tuple[dict[int, list[m.Attachment]], list[m.Attachment]]:
+    """A matter page's files in one query: each part's reply files, and the letter's own (函告附件)."""
+    from sqlalchemy import and_, or_
+
+    part_ids = [p.id for p in matter.assignments]
+    replies: dict[int, list[m.Attachment]] = {i: [] for i in part_ids}
+    letter: list[m.Attachment] = []
+    query = session.query(m.Attachment).filter(or_(
+        and_(m.Attachment.owner_type == "matter_reply", m.Attachment.owner_id.in_(part_ids or [0])),
+        and_(m.Attachment.owner_type == "matter", m.Attachment.owner_id == matter.id))).order_by(m.Attachment.id)
+    for row in query:
+        (letter if row.owner_type == "matter" else replies[row.owner_id]).append(row)
+    return replies, letter
 
 
 def readable_attachment(session, pk, user=None) -> tuple[m.Attachment, str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from app import models as m
 from app.extensions import db
 from app.models.supervision import OPEN_MATTER_STATUSES
-from app.security.permissions import acts_for_own_unit_only, can
+from app.security.permissions import acts_for_own_unit_only, can, sees_all_units, sees_own_cases
 from app.security.scope import scoped, unit_id_of
 from app.services.alert_sql import alert_bounds
 from app.services.calendar import today
@@ -72,6 +72,8 @@ def home_kind(user) -> str:
     page that fits its permissions (issue 11)."""
     if acts_for_own_unit_only(user):
         return "unit" if unit_id_of(user) is not None else "viewer"
+    if not sees_all_units(user) and sees_own_cases(user):
+        return "cases"  # 承办法官, 破产管理人: their cases and requests (issue 14)
     if can(user, "send", "Matter"):
         return "office"
     if can(user, "issue", "Minutes"):
@@ -325,9 +327,51 @@ def overview(user, home: Home, on: dt.date | None = None, convener: bool = False
         home.lists["evaluations"] = evaluations_waiting(user)
 
 
+def request_queue(user, home: Home) -> None:
+    """The office's queue of 协调申请 waiting for review: counts by kind and the oldest ones."""
+    from app.services import requests as request_service
+
+    if not can(user, "accept", "CoordinationRequest"):
+        return
+    counts = request_service.waiting_counts(db.session, user)
+    home.cards.insert(0, Card("requests_waiting", "协调申请待审核", sum(counts.values()), "RequestView.list", "warning",
+                              {"_flt_0_status": "submitted"}))
+    home.lists["request_counts"] = counts
+    home.lists["requests"] = request_service.waiting_requests(db.session, user)
+
+
+def requester_home(user, home: Home, on: dt.date | None = None) -> None:
+    """承办法官, 破产管理人: their cases, their requests, and the matters answering them."""
+    from app.services import requests as request_service
+
+    ctx, bounds = _context(on)
+    is_open = m.Matter.status.in_(OPEN_MATTER_STATUSES)
+    mine = m.CoordinationRequest.requester_id == user.id
+    n = _counts(cases=_count(m.Case, user=user),
+                waiting=_count(m.CoordinationRequest, mine, m.CoordinationRequest.status == "submitted", user=user),
+                answered=_count(m.CoordinationRequest, mine, m.CoordinationRequest.status.in_(("accepted", "merged")),
+                                user=user),
+                open=_count(m.Matter, is_open, user=user),
+                overdue=_count(m.Matter, is_open, bounds.at_least(m.Matter.deadline, "overdue"), user=user),
+                replied=_count(m.Matter, m.Matter.status.in_(("replied", "closed")), user=user))
+    home.cards += [
+        Card("my_cases", "我的案件", n["cases"], "CaseView.list", "primary"),
+        Card("my_waiting", "待审核的申请", n["waiting"], "RequestView.list", "warning", {"_flt_0_status": "submitted"}),
+        Card("my_answered", "已受理的申请", n["answered"], "RequestView.list", "success"),
+        Card("open_matters", "办理中的协调事项", n["open"], "MatterView.list", "info"),
+        Card("overdue_matters", "逾期未办结", n["overdue"], "MatterView.list", "danger"),
+        Card("replied_matters", "已函复的事项", n["replied"], "MatterView.list", "success"),
+    ]
+    home.lists["my_requests"] = request_service.my_requests(db.session, user)
+    home.lists["my_cases"] = request_service.my_cases(db.session, user)
+
+
 def home_data(user, on: dt.date | None = None) -> Home:
     kind = home_kind(user)
     home = Home(kind=kind)
+    if kind == "cases":
+        requester_home(user, home, on)
+        return home
     if kind == "unit":
         inbox = unit_inbox(user, on)
         meetings = _counts(n=_count(m.Meeting, *_upcoming_where(), user=user))["n"]
@@ -344,4 +388,5 @@ def home_data(user, on: dt.date | None = None) -> Home:
         home.lists["meetings"] = upcoming_meetings(user)
         return home
     overview(user, home, on, convener=kind == "convener", office=kind == "office")
+    request_queue(user, home)
     return home

@@ -109,6 +109,7 @@ TABLE_ORDER = [
     "matter", "matter_assignment", "matter_event", "extension_request", "reminder",
     "policy", "bulletin", "bulletin_section", "bulletin_distribution",
     "evaluation", "evaluation_entry", "clue_report",
+    "case_assignment", "coordination_request", "request_unit", "check_line",
 ]
 ID_TABLES = [t for t in TABLE_ORDER if not t.endswith("_unit")]
 COUNT_LABELS = {
@@ -116,7 +117,25 @@ COUNT_LABELS = {
     "extension_request": "延期申请", "reminder": "催办", "meeting": "会议", "minutes": "纪要", "decision": "议定事项",
     "case_progress": "案件进展", "assessment": "风险评估", "disposal_plan": "处置方案", "coordination_group": "协调组",
     "research_project": "调研", "proposal": "提案", "policy": "政策", "bulletin": "通报", "evaluation": "评价",
+    "case_assignment": "案件承办人员", "coordination_request": "协调申请", "check_line": "核查事项",
 }
+# 协调申请 (issue 14): what judges and administrators ask the office for, and why
+REQUEST_SAMPLES = [
+    ("产权瑕疵", "协调办理{e}名下土地房产不动产登记", "债务人名下厂房和土地未办理不动产登记，无法进入拍卖程序，请协调补办登记。",
+     "《企业破产法》第二十五条，管理人负责管理和处分债务人的财产。"),
+    ("税收申报", "协调出具{e}清税证明并解除发票锁定", "重整投资人接手后需开具发票，税务系统显示非正常户，请协调解除并出具清税意见。",
+     "重整计划已经法院裁定批准，需按期执行。"),
+    ("职工安置", "协调{e}职工社会保险关系转移", "企业欠缴社会保险费，职工无法转移社会保险关系，请协调先行办理转移。",
+     "职工安置是本案维稳重点，部分职工已多次信访。"),
+    ("变更注销", "协调办理{e}股权变更登记", "重整计划规定原股东股权调整为零，请协调市场监管部门依裁定办理变更登记。",
+     "重整计划执行期限届满前须完成股权变更。"),
+    ("信用修复", "协调修复{e}重整后的信用记录", "企业重整后仍列入经营异常名录和失信名单，影响招投标，请协调修复。",
+     "国家发展改革委等十三部门关于推动和保障管理人依法履职的意见。"),
+    ("资产处置", "协调将{e}破产财产纳入招商引资推介", "债务人厂区及设备两次流拍，请协调纳入县招商项目推介。", "避免财产贬值，提高清偿率。"),
+]
+DECLINE_REASONS = ["该事项属于人民法院依职权处理的范围，不需府院联动协调。", "申请内容与已在办的协调事项重复，请关注原事项办理情况。",
+                   "材料不全，请补充指定管理人决定书后重新申请。"]
+JUDGES = ["王立新", "李晓东", "赵海军"]
 
 
 @dataclass
@@ -135,6 +154,9 @@ class Ref:
     office_name: str
     scheme_id: Optional[int]
     scheme: object
+    judge_ids: list = field(default_factory=list)                 # demo 承办法官 users
+    trustee_ids: dict = field(default_factory=dict)               # law firm → demo 破产管理人 user
+    items: list = field(default_factory=list)                     # (id, unit id, name, deadline workdays)
 
 
 @dataclass
@@ -273,7 +295,11 @@ def read_reference(session) -> Ref:
         raise RuntimeError("请先运行 flask seed load 载入事项类别")
     scheme_row = session.execute(select(m.RiskScheme.id, m.RiskScheme.definition)
                                  .where(m.RiskScheme.active.is_(True))).first()
+    items = [tuple(row) for row in session.execute(
+        select(m.CheckItem.id, m.CheckItem.unit_id, m.CheckItem.name, m.CheckItem.deadline_workdays)
+        .where(m.CheckItem.active.is_(True)).order_by(m.CheckItem.sort_order, m.CheckItem.id))]
     return Ref(
+        items=items,
         office_id=office, member_ids=members, unit_names={u.id: u.name for u in units}, categories=categories,
         org_short=settings.get("org_short_name"), letter_prefix=settings.get("letter_prefix"),
         minutes_prefix=settings.get("minutes_prefix"), bulletin_prefix=settings.get("bulletin_prefix"),
@@ -294,6 +320,7 @@ class DemoGenerator:
         self.evaluation_id: Optional[int] = None
         self.meeting_ids: list[int] = []
         self.forced = list(MATTER_STATUSES)
+        self.case_matters: dict[int, list[dict]] = defaultdict(list)
 
     # ---- cases ----------------------------------------------------------------------------------
     def make_case(self, b: Batch, accepted: Optional[dt.date]) -> dict:
@@ -338,7 +365,7 @@ class DemoGenerator:
             procedure_type=procedure, stage=stage, application_date=application, acceptance_date=accepted,
             closing_date=closing, administrator=rng.choice(LAW_FIRMS) if accepted else None,
             administrator_contact=f"{_person(rng)} {_phone(rng)}" if accepted else None,
-            judge=_person(rng) if accepted else None, debt_amount=debt,
+            judge=(rng.choice(JUDGES) if self.ref.judge_ids else _person(rng)) if accepted else None, debt_amount=debt,
             asset_amount=(debt * Decimal(rng.randint(5, 80)) / 100).quantize(Decimal("0.01")),
             employee_count=employees, wage_arrears=wage, social_insurance_arrears=social, creditor_count=creditors,
             is_major_sensitive=major,
@@ -432,6 +459,107 @@ class DemoGenerator:
                       author=_person(rng), version_id=1, created_by_id=None)
             for _ in range(rng.randint(1, 2)):
                 self.make_matter(b, case, source="group", group_id=gid, earliest=setup)
+
+    # ---- 协调申请 and 信息核查 (issue 14) ----------------------------------------------------------------
+    def case_requests(self, b: Batch, case: dict) -> None:
+        """The case's judge and administrator (demo users), their requests and the matters answering them."""
+        rng, ref = self.rng, self.ref
+        if not case["acceptance_date"] or not ref.judge_ids:
+            return
+        judge = ref.judge_ids[JUDGES.index(case["judge"]) % len(ref.judge_ids)] if case["judge"] in JUDGES \
+            else rng.choice(ref.judge_ids)
+        trustee = ref.trustee_ids.get(case["administrator"])
+        for user_id, role in ((judge, "judge"), (trustee, "administrator")):
+            if user_id:
+                at = _at(rng, case["acceptance_date"])
+                b.add("case_assignment", id=self.ids("case_assignment"), case_id=case["id"], user_id=user_id, role=role,
+                      note=None, version_id=1, created_at=at, updated_at=at, created_by_id=None)
+        if case["stage"] == "concluded":
+            return
+        if trustee and ref.items and rng.random() < 0.35:
+            self.check_request(b, case, trustee)
+        if rng.random() < 0.3:
+            who, role = (trustee, "administrator") if trustee and rng.random() < 0.7 else (judge, "judge")
+            self.coordination_request(b, case, who, role)
+
+    def _request_row(self, b: Batch, case: dict, kind: str, requester: int, role: str, submitted: dt.datetime,
+                     status: str, title: str, needs: str, reason: Optional[str], category_id=None, matter_id=None,
+                     decided: Optional[dt.datetime] = None, note: Optional[str] = None) -> dict:
+        return b.add("coordination_request", id=self.ids("coordination_request"), kind=kind, case_id=case["id"],
+                     title=title[:200], needs=needs, reason=reason, category_id=category_id, desired_date=None,
+                     status=status, requester_id=requester, requester_role=role, submitted_at=submitted,
+                     decided_at=decided, decided_by_id=None, decision_note=note, matter_id=matter_id, version_id=1,
+                     created_at=submitted, updated_at=decided or submitted, created_by_id=requester)
+
+    def check_request(self, b: Batch, case: dict, trustee: int) -> None:
+        """An information check of 2–4 units, approved into one matter per unit (a few still waiting)."""
+        rng, ref = self.rng, self.ref
+        units = sorted({unit for _, unit, _, _ in ref.items})
+        chosen_units = rng.sample(units, min(len(units), rng.randint(2, 4)))
+        items = [it for it in ref.items if it[1] in chosen_units and rng.random() < 0.7] or \
+            [next(it for it in ref.items if it[1] == chosen_units[0])]
+        waiting = rng.random() < 0.1
+        ename = case["enterprise_name"]
+        title = f"{ename}信息核查（{len({it[1] for it in items})}个单位{len(items)}项）"
+        needs = "；".join(f"{ref.unit_names[unit]}：{name}" for _, unit, name, _ in items)
+        if waiting:
+            submitted = _at(rng, _workday(self.today - dt.timedelta(days=rng.randint(0, 3))), 8, 11)
+            submitted = min(submitted, self.now)
+            request = self._request_row(b, case, "check", trustee, "administrator", submitted, "submitted", title, needs,
+                                        "调查债务人财产和负债状况")
+            for sort, (item_id, unit, _, _) in enumerate(items, 1):
+                b.add("check_line", id=self.ids("check_line"), request_id=request["id"], item_id=item_id, unit_id=unit,
+                      note=None, matter_id=None, sort_order=sort, version_id=1)
+            return
+        rows = {}
+        for unit in dict.fromkeys(it[1] for it in items):
+            names = "、".join(name for _, u, name, _ in items if u == unit)
+            deadline_days = max(days for _, u, _, days in items if u == unit)
+            earliest = case["acceptance_date"] + dt.timedelta(days=rng.randint(3, 30))
+            status = _weighted(rng, [("sent", 10), ("signed", 10), ("in_progress", 15), ("replied", 25), ("closed", 40)])
+            rows[unit] = self.make_matter(b, case, source="check", category=(None, "信息核查", []), lead=unit, co=[],
+                                          status=status, earliest=min(earliest, self.today),
+                                          title=f"关于协助查询{ename}{names}的函")
+            rows[unit]["content"] = (f"{ename}破产一案（{case['case_number']}），管理人{case['administrator']}依法调查债务人"
+                                     f"财产和负债状况，申请查询：{names}。请于{deadline_days}个工作日内将查询结果函复我办。")
+        first = min(r["created_at"] for r in rows.values())
+        submitted = first - dt.timedelta(hours=rng.randint(20, 72))
+        request = self._request_row(b, case, "check", trustee, "administrator", submitted, "accepted", title, needs,
+                                    "调查债务人财产和负债状况", decided=first, note="同意，按标准期限函告各单位")
+        for sort, (item_id, unit, _, _) in enumerate(items, 1):
+            b.add("check_line", id=self.ids("check_line"), request_id=request["id"], item_id=item_id, unit_id=unit,
+                  note=None, matter_id=rows[unit]["id"], sort_order=sort, version_id=1)
+
+    def coordination_request(self, b: Batch, case: dict, requester: int, role: str) -> None:
+        """A 协调申请: accepted into a matter, merged into one of the case, declined, or still waiting."""
+        rng, ref = self.rng, self.ref
+        cat_name, title, needs, reason = rng.choice(REQUEST_SAMPLES)
+        category = next((c for c in ref.categories if c[1] == cat_name), rng.choice(ref.categories))
+        title = title.format(e=case["enterprise_name"])
+        status = _weighted(rng, [("accepted", 55), ("merged", 10), ("declined", 15), ("submitted", 20)])
+        existing = [r for r in self.case_matters.get(case["id"], []) if r["status"] not in ("cancelled", "closed")]
+        if status == "merged" and not existing:
+            status = "accepted"
+        if status == "submitted":
+            submitted = min(self.now, _at(rng, _workday(self.today - dt.timedelta(days=rng.randint(0, 6)))))
+            request = self._request_row(b, case, "coordination", requester, role, submitted, status, title, needs, reason,
+                                        category[0])
+        elif status == "accepted":
+            matter = self.make_matter(b, case, source="request", category=category, title=title,
+                                      earliest=min(self.today, case["acceptance_date"] + dt.timedelta(days=rng.randint(5, 60))))
+            submitted = matter["created_at"] - dt.timedelta(hours=rng.randint(4, 72))
+            request = self._request_row(b, case, "coordination", requester, role, submitted, status, title, needs, reason,
+                                        category[0], matter_id=matter["id"], decided=matter["created_at"], note="同意协调")
+        else:
+            base = rng.choice(existing) if status == "merged" else None
+            start = base["created_at"] if base else _at(rng, case["acceptance_date"])
+            submitted = min(self.now, start + dt.timedelta(hours=rng.randint(2, 240)))
+            decided = min(self.now, submitted + dt.timedelta(hours=rng.randint(2, 48)))
+            request = self._request_row(b, case, "coordination", requester, role, submitted, status, title, needs, reason,
+                                        category[0], matter_id=base["id"] if base else None, decided=decided,
+                                        note="与在办事项一并办理" if base else rng.choice(DECLINE_REASONS))
+        for unit in category[2][:2]:
+            b.add("request_unit", request_id=request["id"], unit_id=unit)
 
     # ---- matters --------------------------------------------------------------------------------
     def make_matter(self, b: Batch, case: dict, *, source: str = "office", category=None, lead: Optional[int] = None,
@@ -559,6 +687,7 @@ class DemoGenerator:
             ev("cancel", at, cancel_reason)
             last = at
         row.update(replied_at=replied_at, closed_at=closed_at, cancel_reason=cancel_reason, updated_at=last)
+        self.case_matters[case["id"]].append(row)
         # extension requests and reminders
         if status not in ("draft", "cancelled") and rng.random() < 0.07:
             requested_at = min(self.now, sent_at + dt.timedelta(days=rng.randint(2, 8)))
@@ -907,12 +1036,39 @@ def finish_evaluation(session, evaluation_id: int, year: int, today: dt.date) ->
     session.commit()
 
 
+def demo_people(session, password: Optional[str] = None) -> tuple[list[int], dict[str, int]]:
+    """The demo's 承办法官 and 破产管理人 accounts (one per law firm), made once through the same
+    checks as `flask users add`. Without `password` they get a random one: an administrator sets a
+    real one on the users page before anybody signs in as them."""
+    import secrets
+
+    from flask import current_app
+
+    from app.services.users import create_user
+
+    sm = current_app.appbuilder.sm
+    if sm.find_role("Judge") is None or sm.find_role("Trustee") is None:
+        return [], {}
+    wanted = [(f"demo_judge{i}", "Judge", name) for i, name in enumerate(JUDGES, 1)] + \
+             [(f"demo_trustee{i}", "Trustee", firm) for i, firm in enumerate(LAW_FIRMS, 1)]
+    ids = {}
+    for username, role, full_name in wanted:
+        user = sm.find_user(username=username)
+        if user is None:
+            user = create_user(username=username, password=password or secrets.token_urlsafe(18), role=role,
+                               full_name=full_name)
+        ids[username] = user.id
+    judges = [ids[f"demo_judge{i}"] for i in range(1, len(JUDGES) + 1)]
+    return judges, {firm: ids[f"demo_trustee{i}"] for i, firm in enumerate(LAW_FIRMS, 1)}
+
+
 def generate_demo(case_count: int, random_seed: int = 2026, today: Optional[dt.date] = None,
-                  progress=None) -> dict[str, int]:
+                  progress=None, users_password: Optional[str] = None) -> dict[str, int]:
     """Add `case_count` demo cases with their matters, meetings, assessments … ; returns rows added per kind."""
     session = db.session
     today = today or dt.date.today()
     ref = read_reference(session)
+    ref.judge_ids, ref.trustee_ids = demo_people(session, users_password)
     session.commit()
     with db.engine.connect() as conn:
         dialect = conn.dialect.name
@@ -937,6 +1093,7 @@ def generate_demo(case_count: int, random_seed: int = 2026, today: Optional[dt.d
                 gen.case_extras(b, case)
                 for _ in range(rng.randint(7, 12) if case["acceptance_date"] else rng.randint(0, 2)):
                     gen.make_matter(b, case)
+                gen.case_requests(b, case)
             meeting_credit += len(cases) * MEETINGS_PER_CASE
             first = min((c["acceptance_date"] for c in accepted_cases if c["acceptance_date"]), default=today)
             planned = []

@@ -54,6 +54,9 @@ UNIQUE_MESSAGES = {
     ("uq_minutes_distribution_unit", "minutes_distribution.minutes_id, minutes_distribution.unit_id"): "同一单位不能重复分送",
     ("uq_bulletin_distribution_unit", "bulletin_distribution.bulletin_id, bulletin_distribution.unit_id"): "同一单位不能重复分送",
     ("uq_evaluation_entry_unit", "evaluation_entry.evaluation_id, evaluation_entry.unit_id"): "同一单位在一份评价中只能有一条评价",
+    ("uq_case_assignment_user", "case_assignment.case_id, case_assignment.user_id"): "该用户已在本案件的承办人员中",
+    ("uq_check_line_item", "check_line.request_id, check_line.item_id"): "同一核查事项在一份申请中只能列一次",
+    ("uq_check_item_unit_name", "check_item.unit_id, check_item.name"): "该单位已有同名的核查事项",
 }
 DATABASE_CONFLICT = "保存失败：数据与已有记录冲突（如编号重复）或已被他人修改，未作任何修改。"
 DATABASE_REFERENCED = "操作失败：所选的关联记录不存在，或该记录仍被其他记录引用，未作任何修改。"

@@ -38,7 +38,7 @@ from app.services.workdays import ALERT_LEVELS, deadline_alert
 EVENT_LABELS = {
     "create": "拟办", "edit": "修改", "send": "函告", "sign": "签收", "start": "开始办理", "reply": "函复",
     "close": "办结", "return": "退回", "remind": "催办", "auto_remind": "自动催办", "extend": "申请延期",
-    "extension_approve": "同意延期", "extension_refuse": "不同意延期", "cancel": "撤销",
+    "extension_approve": "同意延期", "extension_refuse": "不同意延期", "cancel": "撤销", "request": "协调申请",
 }
 #: statuses in which units still act on their parts (co-units may finish after the lead replied)
 ACTIVE_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
@@ -51,6 +51,9 @@ def add_event(session, matter: m.Matter, user, action: str, note: str | None = N
     event = m.MatterEvent(matter=matter, action=action, note=note, unit_id=unit_id,
                           user_id=getattr(user, "id", None), username=getattr(user, "username", None) or "系统")
     session.add(event)
+    from app.services.requests import on_matter_event
+
+    on_matter_event(session, event)  # a matter answering a 协调申请 tells its requester (issue 14)
     return event
 
 

@@ -72,6 +72,29 @@ def load_risk_scheme(session) -> int:
     return 1
 
 
+def load_check_items(session) -> int:
+    """The catalogue of standard information items (信息核查事项, issue 14), by unit and name."""
+    from app.models.org import Unit
+    from app.models.requests import CheckItem
+
+    data = _read("check_items.json")
+    units = {u.name: u for u in session.query(Unit)}
+    existing = {(unit_id, name) for unit_id, name in session.query(CheckItem.unit_id, CheckItem.name)}
+    added = 0
+    for order, row in enumerate(data["items"]):
+        unit = units.get(row["unit"])
+        if unit is None:
+            raise ValueError(f"seed/check_items.json 引用了未知单位：{row['unit']}")
+        if (unit.id, row["name"]) in existing:
+            continue
+        session.add(CheckItem(unit_id=unit.id, name=row["name"], description=row.get("description"),
+                              requirements=row.get("requirements"),
+                              deadline_workdays=row["deadline_workdays"], sort_order=(order + 1) * 10, active=True))
+        added += 1
+    session.flush()
+    return added
+
+
 def load_reference_data(appbuilder) -> dict[str, int]:
     from app.security.roles import sync_roles
     from app.services import settings
@@ -82,6 +105,7 @@ def load_reference_data(appbuilder) -> dict[str, int]:
         "事项类别": load_categories(session),
         "系统设置": settings.ensure_defaults(session),
         "评估方案": load_risk_scheme(session),
+        "信息核查事项": load_check_items(session),
     }
     session.commit()
     granted = sync_roles(appbuilder)

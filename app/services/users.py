@@ -12,7 +12,7 @@ from app.services.errors import BusinessError
 
 #: 职务 of a user created without one: the user page requires the field, documents never print it
 DEFAULT_POSITIONS = {"Admin": "系统管理员", "Convener": "召集人", "Office": "联动办公室工作人员",
-                     "UnitStaff": "联络人", "Viewer": "观察员"}
+                     "UnitStaff": "联络人", "Viewer": "观察员", "Judge": "承办法官", "Trustee": "破产管理人"}
 
 
 def create_user(username: str, password: str, role: str, unit_name: str | None = None,

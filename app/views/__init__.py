@@ -32,12 +32,13 @@ def register_views(appbuilder) -> None:
     from app.views.forms import install_select_defaults
 
     install_select_defaults()  # before any form is built
-    from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, research, risk, sharing,
-                           supervision)
+    from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, requests, research, risk,
+                           sharing, supervision)
 
     # Order = menu order: workbench first, then the six mechanisms, then reference data and admin.
     dashboard.register(appbuilder)
     supervision.register(appbuilder)
+    requests.register(appbuilder)
     meetings.register(appbuilder)
     sharing.register(appbuilder)
     risk.register(appbuilder)

@@ -20,6 +20,7 @@ from app.services.errors import BusinessError
 from app.services.validation import check_unique_case_number, validate_case
 from app.views import add_link, add_view
 from app.views.groups import GroupView
+from app.views.requests import CaseAssignmentView
 from app.views.labels import LABELS
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             api_error, workflow_call)
@@ -159,6 +160,29 @@ class CaseProgressView(CaseProgressRules, ScopedModelView):
         super().pre_update(item)
 
 
+#: The case's monitoring and risk notes are the ledger's content: shown to roles that may read the
+#: ledger (Case.can_ledger), never to a 破产管理人 outside the government (issue 14).
+CASE_SENSITIVE_COLUMNS = ("risk_level", "monitoring_points", "acceptance_override_reason", "notes")
+
+
+def sees_case_sensitive(user=None) -> bool:
+    from app.security.permissions import can
+
+    return can(user if user is not None else current_user(), "ledger", "Case")
+
+
+def refuse_sensitive_args(args) -> None:
+    """A filter or sort on a sensitive column would tell what the column hides: refused (403)."""
+    import re
+
+    if sees_case_sensitive():
+        return
+    for key, value in args.items(multi=True) if hasattr(args, "items") else []:
+        column = re.sub(r"^_flt_\d+_", "", key) if key.startswith("_flt_") else (value if key.startswith("_oc_") else None)
+        if column in CASE_SENSITIVE_COLUMNS:
+            abort(403)
+
+
 CASE_LIST_COLUMNS = ["case_number", "enterprise_name", "procedure_label", "stage_label", "risk_level",
                      "is_major_sensitive", "acceptance_date"]
 CASE_EDIT_COLUMNS = ["case_number", "enterprise_name", "credit_code", "enterprise_type", "industry",
@@ -203,8 +227,35 @@ class CaseView(CaseRules, ScopedModelView):
         "monitoring_points": _("重大敏感案件须明确监测、评估重点"),
     }
     base_order = ("id", "desc")
-    related_views = [CaseProgressView, GroupView]  # the case page shows its coordination group(s)
+    related_views = [CaseProgressView, GroupView, CaseAssignmentView]  # its groups, its judge and administrator
+    formatters_columns = {"risk_level": lambda value: (value or "") if sees_case_sensitive() else ""}
     show_template = "sharing/case_show.html"
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        if not sees_case_sensitive():
+            show_fieldsets = [(name, {**spec, "fields": [f for f in spec["fields"] if f not in CASE_SENSITIVE_COLUMNS]})
+                              for name, spec in self.show_fieldsets]
+        return super()._get_show_widget(pk, item, widgets, actions, show_fieldsets)
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        refuse_sensitive_args(request.args)
+        return super().list()
+
+    def _readable_related_views(self) -> list:
+        """The case page's tabs the reader's roles may list (a 破产管理人 has no 协调组 tab)."""
+        sm = self.appbuilder.sm
+        return [v for v in self._related_views if sm.has_access("can_list", v.class_permission_name)]
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        widgets = widgets or {}
+        widgets["related_views"] = [
+            self._get_related_view_widget(item, view, *(orders.get(view.__class__.__name__) or ("", "")),
+                                          page=pages.get(view.__class__.__name__),
+                                          page_size=page_sizes.get(view.__class__.__name__))
+            for view in self._readable_related_views()]
+        return widgets
 
     def pre_update(self, item):
         try:
@@ -233,11 +284,22 @@ class CaseView(CaseRules, ScopedModelView):
         acceptance gate with the convener's override form."""
         from app.services.risk import risk_status
 
+        from app.services.case_story import case_story
+        from app.services.requests import case_requests
+
+        from app.services.case_story import KIND_LABELS
+
         widgets = self._show(pk)
         case = self.datamodel.get(pk, self._base_filters)
+        user = current_user()
+        kind = request.args.get("story")
+        story = case_story(db.session, user, case)
+        kinds = [k for k in KIND_LABELS if any(e.kind == k for e in story)]
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, case=case,
-                                    risk=risk_status(db.session, case, current_user()))
+                                    related_views=self._readable_related_views(), case=case,
+                                    risk=risk_status(db.session, case, user),
+                                    story=[e for e in story if kind in (None, "", e.kind)], story_kinds=kinds,
+                                    story_kind=kind, case_requests=case_requests(db.session, user, case))
 
     @expose("/choices")
     @has_access
@@ -354,7 +416,51 @@ class CaseApi(CaseRules, ScopedApi):
     base_order = ("id", "desc")
     method_permission_name = {**API_PERMISSIONS, "ledger_rows": "ledger", "ledger_xlsx": "export",
                               "ledger_pdf": "export", "export_xlsx": "export", "import_cases": "import",
-                              "import_template": "template", "override": "override"}
+                              "import_template": "template", "override": "override", "timeline": "show"}
+
+    def pre_get(self, data):
+        if not sees_case_sensitive():
+            for column in CASE_SENSITIVE_COLUMNS:
+                data.get("result", {}).pop(column, None)
+
+    def pre_get_list(self, data):
+        if not sees_case_sensitive():
+            for row in data.get("result", []):
+                for column in CASE_SENSITIVE_COLUMNS:
+                    row.pop(column, None)
+
+    def get_list_headless(self, **kwargs):
+        args = kwargs.get("rison") or {}
+        if not sees_case_sensitive():
+            columns = {f.get("col") for f in args.get("filters") or [] if isinstance(f, dict)} | {args.get("order_column")}
+            if columns & set(CASE_SENSITIVE_COLUMNS):
+                return self.response_403()
+        return super().get_list_headless(**kwargs)
+
+    @expose("/<int:pk>/timeline", methods=["GET"])
+    @protect()
+    @safe
+    def timeline(self, pk):
+        """案件全程: requests, matters and replies, meetings and decisions, assessments and plans,
+        groups, progress — newest first, each kind as far as the reader may see it (`?kind=` to
+        keep some kinds, comma-separated).
+        ---
+        get:
+          responses:
+            200: {description: 时间线}
+            404: {description: 案件不存在或无权访问}
+        """
+        from app.security.scope import get_in_scope
+        from app.services.case_story import KIND_LABELS, case_story
+        from app.services.errors import NotFound
+
+        try:
+            case = get_in_scope(db.session, m.Case, pk)
+        except NotFound:
+            return self.response_404()
+        kinds = {k for k in (request.args.get("kind") or "").split(",") if k in KIND_LABELS} or None
+        entries = case_story(db.session, current_user(), case, kinds)
+        return self.response(200, count=len(entries), result=[e.as_json() for e in entries])
 
     @expose("/ledger", methods=["GET"])
     @protect()

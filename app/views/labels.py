@@ -68,6 +68,12 @@ LABELS = Labels({
     "table_name": _("数据表"), "record_id": _("记录编号"), "before": _("修改前"), "after": _("修改后"),
     "ip": _("IP地址"), "value_type": _("值类型"), "total_seq": _("总期数"), "proposal": _("提案"),
     "version_id": _("版本号"), "matters": _("协调事项"), "unit_id": _("单位"), "user": _("用户"),
+
+    # 协调申请与信息核查 (issue 14)
+    "needs": _("需要协调解决的问题"), "desired_date": _("希望办结日期"), "requirements": _("需提供的材料"),
+    "deadline_workdays": _("办理期限（工作日）"), "decision_note": _("审核意见"), "requester": _("申请人"),
+    "requester_role": _("申请人身份"), "submitted_at": _("提交时间"), "decided_at": _("审核时间"),
+    "item": _("核查事项"), "request": _("申请"), "lines": _("核查事项"),
 })
 
 

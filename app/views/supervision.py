@@ -31,6 +31,7 @@ from app.security.scope import SCOPE_FILTER, ensure_in_scope, get_in_scope, scop
 from app.services import attachments as attachment_service
 from app.services import calendar
 from app.services import matters as svc
+from app.services import requests as request_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_link, add_view
@@ -246,7 +247,7 @@ class MatterView(MatterRules, ScopedModelView):
         user = g.user
         ctx = svc.AlertContext()
         parts = matter.assignments
-        files = attachment_service.attachments_of(db.session, "matter_reply", [p.id for p in parts])
+        files, letter_files = attachment_service.matter_files(db.session, matter)
         reminders = scoped(db.session.query(m.Reminder).filter(m.Reminder.matter_id == matter.id), m.Reminder) \
             .order_by(m.Reminder.id.desc()).limit(50).all()
         unit_names = {p.unit_id: p.unit.name for p in parts}
@@ -263,7 +264,9 @@ class MatterView(MatterRules, ScopedModelView):
             alert_classes=ALERT_CLASSES, human_size=attachment_service.human_size,
             overdue_days=ctx.overdue_workdays(matter.deadline) if matter.deadline else 0,
             today=ctx.today, can_letter=self.appbuilder.sm.has_access("can_letter", "Matter"),
-            can_reply_letter=self.appbuilder.sm.has_access("can_reply_letter", "Matter"))
+            can_reply_letter=self.appbuilder.sm.has_access("can_reply_letter", "Matter"),
+            letter_files=letter_files, source_requests=request_service.requests_of_matter(db.session, user, matter)
+            if any(e.action == "request" for e in matter.events) else [])
 
     # --- workflow steps (POST from the show page, the inbox and the 督办台) ------------------
     def _back(self, matter_id=None):

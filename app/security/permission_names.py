@@ -58,7 +58,7 @@ PERMISSIONS = {
     "can_cancel": "撤销", "can_remind": "催办", "can_extend": "申请延期", "can_extension_approve": "同意延期",
     "can_extension_refuse": "不同意延期", "can_inbox": "本单位待办", "can_supervise": "督办台", "can_letter": "打印函告",
     "can_reply_letter": "打印函复", "can_suggest": "建议承办单位", "can_start": "开始",
-    "can_propose": "提议专题会议", "can_schedule": "安排会议", "can_decline": "不予召开", "can_hold": "登记已召开",
+    "can_propose": "提议专题会议", "can_schedule": "安排会议", "can_decline": "不予召开或不予受理", "can_hold": "登记已召开",
     "can_signin": "签到", "can_followup": "督促落实情况", "can_issue": "印发", "can_amend": "制发修正",
     "can_pdf": "打印 PDF", "can_ledger": "重大敏感案件台账", "can_export": "导出 Excel", "can_import": "导入",
     "can_template": "下载导入模板", "can_override": "受理放行", "can_approve": "审定 / 批准", "can_activate": "启用",
@@ -68,7 +68,10 @@ PERMISSIONS = {
     "can_chart": "图表", "can_this_form_get": "打开表单", "can_this_form_post": "提交表单", "can_userinfo": "查看本人信息",
     "resetmypassword": "修改本人密码", "resetpasswords": "重设他人密码", "userinfoedit": "编辑本人信息",
     "copyrole": "复制角色", "can_put": "修改", "can_post": "新增",
-    "can_all_units": "全部单位的记录", "can_own_unit": "本单位的记录", "can_own_cases": "本人承办或管理的案件", "can_revoke": "吊销",
+    "can_all_units": "全部单位的记录", "can_own_unit": "本单位的记录", "can_own_cases": "本人承办或管理的案件",
+    "can_accept": "受理", "can_merge": "并入已有事项", "can_results": "下载核查结果", "can_withdraw": "撤回申请",
+    "can_attach": "上传附件", "can_file": "下载附件", "can_progress": "查看进展", "can_waiting": "待审核队列",
+    "can_case_results": "案件核查结果", "can_attachments": "附件列表", "can_check": "信息核查", "can_revoke": "吊销",
 }
 
 

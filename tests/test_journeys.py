@@ -475,7 +475,7 @@ def test_administrator_asks_office_decides_units_answer_results_pdf(ui, state, l
 
     office = ui.login("office")
     office.goto(f"/caseassignment/add?_flt_0_case={case_id}")
-    select2(office, "user", "trustee Trustee")
+    select2(office, "user", "trustee 破产管理人")
     select2(office, "role", "破产管理人")
     office.click("form [type=submit].btn-primary")
     office.wait_for_load_state()

@@ -55,6 +55,10 @@ class AppUser(FabUser):
     phone: Mapped[Optional[str]] = mapped_column(String(50))
     must_change_password: Mapped[Optional[bool]] = mapped_column(Boolean, default=False)
 
+    def get_full_name(self) -> str:
+        """The person's name, then the position when there is one ("王明 科长", not "王明 " or "王明 None")."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
 
 class Setting(VersionedMixin, Model):
     """A key/value setting an administrator edits on the settings page (低代码配置)."""

@@ -333,11 +333,11 @@ def request_queue(user, home: Home) -> None:
 
     if not can(user, "accept", "CoordinationRequest"):
         return
-    counts = request_service.waiting_counts(db.session, user)
+    counts, oldest = request_service.waiting_queue(db.session, user)
     home.cards.insert(0, Card("requests_waiting", "协调申请待审核", sum(counts.values()), "RequestView.list", "warning",
                               {"_flt_0_status": "submitted"}))
     home.lists["request_counts"] = counts
-    home.lists["requests"] = request_service.waiting_requests(db.session, user)
+    home.lists["requests"] = oldest
 
 
 def requester_home(user, home: Home, on: dt.date | None = None) -> None:

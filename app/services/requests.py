@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from app import models as m
 from app.models.base import now
@@ -476,19 +476,23 @@ def waiting_query(session, user):
                   m.CoordinationRequest, user)
 
 
-def waiting_counts(session, user) -> dict[str, int]:
-    """待审核 requests by kind, in the reader's scope (one statement)."""
-    rows = waiting_query(session, user).with_entities(m.CoordinationRequest.kind, func.count()) \
-        .group_by(m.CoordinationRequest.kind)
+def waiting_queue(session, user, limit: int = 10) -> tuple[dict[str, int], list[m.CoordinationRequest]]:
+    """待审核 counts by kind and the oldest requests, in the reader's scope, in one statement.
+
+    Each row carries its kind's count (a window); the first `limit` rows of every kind are read, so
+    every kind that waits at all brings its count, and the oldest `limit` overall are among them.
+    """
+    ranked = waiting_query(session, user).add_columns(
+        func.count().over(partition_by=m.CoordinationRequest.kind).label("kind_count"),
+        func.row_number().over(partition_by=m.CoordinationRequest.kind,
+                               order_by=(m.CoordinationRequest.submitted_at, m.CoordinationRequest.id)).label("rank"),
+    ).subquery()
+    request = aliased(m.CoordinationRequest, ranked)
+    rows = session.query(request, ranked.c.kind_count).filter(ranked.c.rank <= limit) \
+        .options(lazyload(request.suggested_units)).order_by(ranked.c.submitted_at, ranked.c.id).all()
     counts = {kind: 0 for kind in REQUEST_KIND_LABELS}
-    counts.update({kind: int(n) for kind, n in rows})
-    return counts
-
-
-def waiting_requests(session, user, limit: int = 10) -> list[m.CoordinationRequest]:
-    """Oldest first: the office works the queue from the front."""
-    return waiting_query(session, user).options(lazyload(m.CoordinationRequest.suggested_units)) \
-        .order_by(m.CoordinationRequest.submitted_at, m.CoordinationRequest.id).limit(limit).all()
+    counts.update({req.kind: int(n) for req, n in rows})
+    return counts, [req for req, _ in rows][:limit]
 
 
 def waiting_workdays(request: m.CoordinationRequest, on: Optional[dt.date] = None) -> int:

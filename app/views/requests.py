@@ -691,8 +691,8 @@ class RequestApi(RequestRules, ScopedApi):
     @safe
     def waiting(self):
         """The office's queue: 待审核 requests by kind, oldest first."""
-        rows = svc.waiting_requests(db.session, g.user, limit=100)
-        return self.response(200, counts=svc.waiting_counts(db.session, g.user), result=[
+        counts, rows = svc.waiting_queue(db.session, g.user, limit=100)
+        return self.response(200, counts=counts, result=[
             {"id": r.id, "kind": r.kind, "title": r.title, "case_id": r.case_id, "requester": r.requester_label,
              "submitted_at": r.submitted_at.isoformat(), "waited_workdays": svc.waiting_workdays(r)} for r in rows])
 

@@ -64,8 +64,10 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         register_views(appbuilder)
 
     from app.cli import register_cli
+    from app.input_guards import register_input_guards
     from app.web import register_web_hooks
 
     register_cli(app)
     register_web_hooks(app)
+    register_input_guards(app)
     return app

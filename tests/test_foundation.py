@@ -1,7 +1,6 @@
 """Migrations, seed data, CLI and the bad inputs every user will eventually type."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest

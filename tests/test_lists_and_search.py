@@ -34,7 +34,7 @@ def test_titles_open_the_record_and_status_does_not_wrap(app, clients, factory):
     # every list, not only the matters: the case list links its case numbers
     case = factory.case()
     tree = lxml.html.fromstring(clients.office.get("/caseview/list/").get_data(as_text=True))
-    assert tree.xpath(f"//a[contains(@class,'record-link')]/@href")[0] == f"/caseview/show/{case.id}"
+    assert tree.xpath("//a[contains(@class,'record-link')]/@href")[0] == f"/caseview/show/{case.id}"
 
 
 def test_supervision_board_bulk_remind_is_on_top_and_keeps_the_filters(app, clients, factory):

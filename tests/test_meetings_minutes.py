@@ -224,7 +224,7 @@ def test_unit_staff_sees_only_minutes_distributed_to_it(clients, factory):
     # 县人社局 is not on the distribution: 404 on page, API, PDF, list
     assert hr_api.get(f"/api/v1/minutes/{minutes_id}").status_code == 404
     assert hr_api.get(f"/api/v1/minutes/{minutes_id}/pdf").status_code == 404
-    assert hr_api.get(f"/api/v1/minutes/").json["count"] == 0
+    assert hr_api.get("/api/v1/minutes/").json["count"] == 0
     hr_web = clients.web("hr")
     assert hr_web.get(f"/minutes/show/{minutes_id}").status_code == 404
     assert hr_web.get(f"/minutes/pdf/{minutes_id}").status_code == 404

@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import replace
 from datetime import date
 
 import pdfplumber
 import pytest
 
-from app.pdf import (BulletinData, BulletinSection, DecisionLine, LetterData, Letterhead, MinutesData,
-                     TableData, build_bulletin, build_evaluation, build_followup, build_ledger,
+from app.pdf import (BulletinData, BulletinSection, DecisionLine, Letterhead, TableData, build_bulletin, build_evaluation, build_followup, build_ledger,
                      build_letter, build_minutes, build_reply_letter, register_fonts)
 from app.pdf import fonts as fontmod
 from app.pdf import samples

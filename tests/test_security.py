@@ -536,8 +536,9 @@ def test_unique_key_violation_through_the_api_is_generic(app, clients, factory, 
     response = clients.api("office").post("/api/v1/case/", json={
         "case_number": existing, "enterprise_name": "重复案号测试有限公司", "procedure_type": "liquidation",
         "stage": "accepted", "acceptance_date": "2026-03-01"})
-    assert response.status_code == 422, response.json
-    assert "冲突" in response.json["message"]
+    # the same sentence as the pages: a 409 naming the field, never the SQL or the value
+    assert response.status_code == 409, response.json
+    assert "案号" in response.json["message"] and "重复" in response.json["message"]
     assert existing not in str(response.json) and not SQL_OR_TRACE.search(str(response.json))
 
 

@@ -3,7 +3,6 @@ on every page (lists, show pages, workbenches, home pages, custom templates), as
 and printed as-is in PDFs. Rendering does not depend on the database: SQLite only."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 

@@ -20,7 +20,6 @@ from app.models.supervision import OPEN_MATTER_STATUSES
 from app.security.permissions import acts_for_own_unit_only, can, sees_all_units, sees_own_cases
 from app.security.scope import scoped, unit_id_of
 from app.services.alert_sql import alert_bounds
-from app.services.calendar import today
 
 HIGH_RISK_LEVELS = ("高", "重大")
 PLAN_DONE_STATUSES = ("approved", "in_effect")

@@ -445,6 +445,10 @@ def read_rows(
         wb.close()
 
 
+# Blank rows in a row after which the data is taken to have ended.
+MAX_BLANK_RUN = 1000
+
+
 def _read_sheet(wb, columns: Sequence[ColumnSpec], max_rows: int | None):
     errors: list[RowError] = []
     if not wb.worksheets:
@@ -478,11 +482,16 @@ def _read_sheet(wb, columns: Sequence[ColumnSpec], max_rows: int | None):
     present = [c for c in columns if c.key in positions]
     absent = [c for c in columns if c.key not in positions]
     result: list[RowDict] = []
-    data_rows = 0
+    data_rows = blank_run = 0
     for row_number, values in enumerate(rows_iter, start=2):
         cells = {c.key: (values[positions[c.key]] if positions[c.key] < len(values) else None) for c in present}
         if all(_is_blank(v) for v in cells.values()):
+            # a sheet "used" down to row 1 048 576 is read to its last data row, not to its end
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                break
             continue
+        blank_run = 0
         data_rows += 1
         if max_rows is not None and data_rows > max_rows:
             errors.append(RowError(row_number, "", f"数据行数超过上限{max_rows}行，请分批导入"))

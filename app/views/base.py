@@ -455,6 +455,19 @@ def api_error(api, exc: BusinessError):
     return api.response(exc.status_code, message=exc.message)
 
 
+def api_database_error(api, exc: SQLAlchemyError):
+    """A write the database refused: a unique index or lock in the user's words (409/422), an
+    unavailable database to `@safe`'s 503, any other refusal 422; nothing is kept."""
+    from app.web import DB_UNAVAILABLE
+
+    db.session.rollback()
+    if isinstance(exc, DB_UNAVAILABLE):
+        raise exc
+    if isinstance(exc, IntegrityError):
+        return api_error(api, database_refusal(exc))
+    return api.response(422, message=DB_ERROR_MESSAGE)
+
+
 class ScopedApi(RecordRules, ModelRestApi):
     """A FAB ModelRestApi with the same permissions and row-level scope as the pages."""
 
@@ -514,9 +527,8 @@ class ScopedApi(RecordRules, ModelRestApi):
             return validation_response(self, err)
         except BusinessError as exc:
             return api_error(self, exc)
-        except SQLAlchemyError:
-            db.session.rollback()
-            return self.response(422, message=DB_ERROR_MESSAGE)
+        except SQLAlchemyError as exc:
+            return api_database_error(self, exc)
         self.post_add(item)
         return self.response(201, **{API_RESULT_RES_KEY: self.add_model_schema.dump(item, many=False),
                                      "id": self.datamodel.get_pk_value(item)})
@@ -545,9 +557,8 @@ class ScopedApi(RecordRules, ModelRestApi):
         except StaleDataError:
             db.session.rollback()
             return api_error(self, StaleEdit())
-        except SQLAlchemyError:
-            db.session.rollback()
-            return self.response(422, message=DB_ERROR_MESSAGE)
+        except SQLAlchemyError as exc:
+            return api_database_error(self, exc)
         self.post_update(item)
         return self.response(200, **{API_RESULT_RES_KEY: self.edit_model_schema.dump(item, many=False)})
 

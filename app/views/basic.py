@@ -23,7 +23,7 @@ from app.views.groups import GroupView
 from app.views.requests import CaseAssignmentView
 from app.views.labels import LABELS
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
-                            api_error, workflow_call)
+                            workflow_call)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,7 +13,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.services import dashboard as dashboard_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
-from app.views.base import RecordRules
 
 
 class HomeIndexView(IndexView):

@@ -30,8 +30,8 @@ from app.services import requests as svc
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_required_text
 from app.views import add_link, add_view
-from app.views.base import (API_PERMISSIONS, DB_ERROR_MESSAGE, PAGE_PERMISSIONS, RecordRules, ScopedApi,
-                            ScopedModelView, api_error, commit_step, rollback_on_refusal, workflow_call)
+from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi,
+                            ScopedModelView, api_database_error, api_error, commit_step, rollback_on_refusal, workflow_call)
 from app.views.labels import LABELS
 
 REQUEST_LABELS = {**LABELS, "title": _("申请事项"), "needs": _("需要协调解决的问题"), "reason": _("申请理由和依据"),
@@ -549,9 +549,8 @@ class RequestApi(RequestRules, ScopedApi):
             commit_step()
         except BusinessError as exc:
             return api_error(self, exc)
-        except SQLAlchemyError:
-            db.session.rollback()
-            return self.response(422, message=DB_ERROR_MESSAGE)
+        except SQLAlchemyError as exc:
+            return api_database_error(self, exc)
         return self.response(201, id=req.id, result=request_summary(req))
 
     def _step(self, pk, run, message: str):

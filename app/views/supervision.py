@@ -35,7 +35,7 @@ from app.services import requests as request_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order, check_required_text
 from app.views import add_link, add_view
-from app.views.base import (DB_ERROR_MESSAGE, RecordRules, ScopedApi, ScopedModelView, api_error, commit_step,
+from app.views.base import (RecordRules, ScopedApi, ScopedModelView, api_database_error, api_error, commit_step,
                             workflow_call)
 
 ALERT_CLASSES = {"none": "", "near": "alert-near", "overdue": "alert-overdue", "escalated": "alert-escalated"}
@@ -483,9 +483,8 @@ class MatterApi(MatterRules, ScopedApi):
             return self.response_422(message=err.messages)
         except BusinessError as exc:
             return api_error(self, exc)
-        except SQLAlchemyError:
-            db.session.rollback()
-            return self.response(422, message=DB_ERROR_MESSAGE)
+        except SQLAlchemyError as exc:
+            return api_database_error(self, exc)
         return self.response(201, **{API_RESULT_RES_KEY: {**self.add_model_schema.dump(item, many=False),
                                                           **matter_summary(item)}, "id": item.id})
 
@@ -519,9 +518,8 @@ class MatterApi(MatterRules, ScopedApi):
             return api_error(self, exc)
         except StaleDataError:
             return api_error(self, StaleEdit())
-        except SQLAlchemyError:
-            db.session.rollback()
-            return self.response(422, message=DB_ERROR_MESSAGE)
+        except SQLAlchemyError as exc:
+            return api_database_error(self, exc)
         return self.response(200, **{API_RESULT_RES_KEY: {**self.edit_model_schema.dump(item, many=False),
                                                           **matter_summary(item)}})
 

@@ -1,0 +1,77 @@
+"""Malformed input is the client's error in Chinese (400/404/413), never a server error (issue 11)."""
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from app.extensions import db
+from app.services import excel_rows
+from app.services.excel_rows import ColumnSpec, read_rows
+
+BIG_KEY = "9999999999999999999"  # beyond 64 bits: no database can bind it
+
+
+@pytest.mark.parametrize("query", ["(" * 3000 + ")" * 3000, "(a:" * 50 + "1" + ")" * 50, "5.7e16", "!(1,2)",
+                                   "(page:0", "'text'"])
+def test_a_query_that_cannot_be_a_filter_is_400(clients, query):
+    response = clients.api("office").get("/api/v1/case/", query_string={"q": query})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "查询参数 q" in response.json["message"]
+
+
+def test_an_ordinary_query_still_answers(clients, factory):
+    factory.case()
+    response = clients.api("office").get("/api/v1/case/", query_string={"q": "(page:0,page_size:5)"})
+    assert response.status_code == 200 and response.json["count"] >= 1
+
+
+def test_a_deep_json_body_is_400_and_writes_nothing(clients, factory):
+    from app import models as m
+
+    before = db.session.query(m.Case).count()
+    body = "[" * 100_000 + "]" * 100_000
+    response = clients.api("office").post("/api/v1/case/", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["message"] == "请求体嵌套过深"
+    assert db.session.query(m.Case).count() == before
+
+
+def test_a_body_beyond_the_upload_limit_is_413_in_chinese(app, clients):
+    too_big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = clients.api("office").post("/api/v1/case/", data=too_big, content_type="application/json")
+    assert response.status_code == 413 and "过大" in response.json["message"]
+
+
+@pytest.mark.parametrize("url", [f"/api/v1/case/{BIG_KEY}", f"/caseview/show/{BIG_KEY}", "/api/v1/case/0",
+                                 f"/api/v1/item/{BIG_KEY}"])
+def test_a_key_no_row_can_have_is_404(clients, url):
+    client = clients.api("office") if url.startswith("/api/") else clients.web("office")
+    assert client.get(url).status_code == 404
+
+
+def test_the_ledger_search_box_is_text_not_rison(clients):
+    # pages use q as free text; only the API reads it as rison
+    web = clients.web("office")
+    assert web.get("/caseview/ledger/", query_string={"q": "((("}).status_code == 200
+    assert web.get("/caseview/choices", query_string={"q": "((("}).status_code == 200
+
+
+def _sheet(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_import_stops_reading_after_a_long_run_of_blank_rows():
+    columns = [ColumnSpec("name", "名称", required=True)]
+    blank_rows = [[" "]] * (excel_rows.MAX_BLANK_RUN + 5)
+    data = _sheet([["名称"], ["甲公司"], *blank_rows, ["乙公司"]])
+    rows, errors = read_rows(data, columns)
+    assert [r["name"] for r in rows] == ["甲公司"] and not errors
+    # blank rows inside the data are skipped, not taken as its end
+    rows, errors = read_rows(_sheet([["名称"], ["甲公司"], [" "], [" "], ["乙公司"]]), columns)
+    assert [r["name"] for r in rows] == ["甲公司", "乙公司"]
+

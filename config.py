@@ -115,6 +115,9 @@ class Config:
     # Login throttling (page and API login): failed attempts per client address and window; the
     # counters live in RATELIMIT_STORAGE_URI (redis://host:6379 when several servers share the load).
     AUTH_RATE_LIMITED = _env_bool("AUTH_RATE_LIMITED", True)
+    # `seed load` fills the holiday calendar from the State Council schedule shipped by chinese-calendar
+    # (years the calendar does not hold yet; an administrator's years are never touched).
+    STATE_COUNCIL_HOLIDAYS = _env_bool("STATE_COUNCIL_HOLIDAYS", True)
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "5 per 5 minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -74,6 +74,8 @@ def build_test_app(database_url: str, **overrides):
         "AUTH_RATE_LIMITED": False,
         "UPLOAD_FOLDER": os.path.join(_TMP, "uploads"),
         "SERVER_NAME": None,
+        # date arithmetic in tests is explicit: each test enters the holidays it relies on
+        "STATE_COUNCIL_HOLIDAYS": False,
     }
     config.update(overrides)
     application = create_app(config)

@@ -20,6 +20,11 @@ def load():
 
     counts = load_reference_data(current_app.appbuilder)
     click.echo("基础数据已载入：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+    from app.extensions import db
+    from app.services.holidays import coverage_warning
+
+    if warning := coverage_warning(db.session):
+        click.echo("提示：" + warning)
 
 
 @seed_group.command("demo", help="生成演示数据：--cases N（每案约10项协调事项）")

@@ -99,6 +99,10 @@ def load_reference_data(appbuilder) -> dict[str, int]:
     from app.security.roles import sync_roles
     from app.services import settings
 
+    from flask import current_app
+
+    from app.services.holidays import load_state_council_holidays
+
     session = db.session
     counts = {
         "单位": load_units(session),
@@ -107,6 +111,8 @@ def load_reference_data(appbuilder) -> dict[str, int]:
         "评估方案": load_risk_scheme(session),
         "信息核查事项": load_check_items(session),
     }
+    if current_app.config.get("STATE_COUNCIL_HOLIDAYS", True):
+        counts["法定节假日与调休"] = load_state_council_holidays(session)
     session.commit()
     granted = sync_roles(appbuilder)
     counts["新授权限"] = sum(granted.values())

@@ -662,6 +662,16 @@ class HolidayView(ScopedModelView):
     base_order = ("day", "desc")
     description_columns = {"kind": _("法定节假日不计工作日；调休上班日（如周六）计为工作日")}
 
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The administrator learns here when the coming year's schedule still has to be entered."""
+        from app.services.holidays import coverage_warning
+
+        if warning := coverage_warning(db.session):
+            flash(warning, "warning")
+        return super().list()
+
     def post_add(self, item):
         from app.services import calendar
 

@@ -73,4 +73,4 @@ def coverage_warning(session, today: dt.date | None = None) -> str | None:
         return None
     years = "、".join(f"{year}年" for year in missing)
     return (f"日历中还没有{years}的法定节假日和调休安排：国务院办公厅公布后，请在本页逐日录入"
-            f"（或升级 chinese-calendar 后运行 flask seed load），否则办理期限只按周一至周五计算。")
+            f"（或请技术人员升级节假日数据包后重新载入基础数据），否则办理期限只按周一至周五计算。")

@@ -25,7 +25,7 @@ from wtforms import HiddenField
 from app.extensions import db
 from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scope_clause, scoped
 from app.services.errors import BusinessError, StaleEdit, database_refusal
-from app.services.validation import check_choices, check_lengths
+from app.services.validation import check_choices, check_lengths, check_required_text
 from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS
 
@@ -74,13 +74,17 @@ class RecordRules:
     """A resource's rules, shared by its page and its API (subclass once per resource).
 
     `choice_columns` maps coded columns to their Chinese labels (select boxes on pages, checked on
-    the API); `rules` calls the domain services; `fill_owner` sets ownership from the current user.
+    the API); `required_columns` must be filled on every path (checked here, marked required in the
+    API's add schema, `_info` and the OpenAPI spec); `rules` calls the domain services; `fill_owner`
+    sets ownership from the current user.
     """
 
     choice_columns: dict[str, dict] = {}
+    required_columns: tuple[str, ...] = ()
 
     def validate(self, item) -> None:
         check_lengths(item)
+        check_required_text(item, *self.required_columns)
         check_choices(item, self.choice_columns)
         self.rules(item)
 
@@ -486,10 +490,59 @@ class ScopedApi(RecordRules, ModelRestApi):
             columns = set(datamodel.get_user_columns_list())
         self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
         self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
+        self.label_columns = dict(self.label_columns or {})  # FAB adds to it: never to the shared LABELS
         for column in relation_columns(self.datamodel, columns):
             self.add_query_rel_fields.setdefault(column, SCOPE_FILTER)
             self.edit_query_rel_fields.setdefault(column, SCOPE_FILTER)
         super().__init__()
+
+    def create_blueprint(self, *args, **kwargs):
+        # FAB makes the schemas here, after __init__, and has filled missing labels with English
+        # ("Entries Comment", "Version Id"): Chinese labels per API, then the contract on the schemas
+        blueprint = super().create_blueprint(*args, **kwargs)
+        self.label_columns = {name: self._column_label(name) for name in self.label_columns}
+        self._declare_contract()
+        return blueprint
+
+    def _declare_contract(self) -> None:
+        """What the rules enforce, said in the schemas: required columns and allowed values, so the
+        OpenAPI spec, `_info` and marshmallow's own checks agree with `validate`."""
+        from marshmallow import validate as checks
+
+        for schema, adding in ((self.add_model_schema, True), (self.edit_model_schema, False)):
+            for name, field in (getattr(schema, "fields", None) or {}).items():
+                labels = self.choice_columns.get(name)
+                if labels:
+                    allowed = "、".join(f"{key}（{label}）" for key, label in labels.items())
+                    field.validators = [*field.validators, checks.OneOf(
+                        list(labels), error=f"“{self._column_label(name)}”的取值无效：{{input}}；可选：{allowed}")]
+                if adding and name in self.required_columns:
+                    field.required = True
+                    field.error_messages["required"] = f"请填写“{self._column_label(name)}”"
+                description = self.description_columns.get(name)
+                field.metadata = {**field.metadata, "description": str(description or self._column_label(name))}
+
+    def _column_label(self, name: str) -> str:
+        """The Chinese label of a column; dotted and generated names ("entries.comment", FAB's
+        English "Version Id") by their last part."""
+        label = self.label_columns.get(name)
+        if not label or str(label).isascii():
+            last = name.split(".")[-1]
+            known = [LABELS.get(key) for key in (last, last.removesuffix("_id"))]
+            label = next((str(k) for k in known if k and not str(k).isascii()), None) or label or name
+        return str(label)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        # FAB passes an empty description through gettext, which answers the catalogue's header
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        info["label"] = self._column_label(field.name)
+        info["description"] = str(self.description_columns.get(field.name) or "")
+        info["required"] = bool(field.required)
+        labels = self.choice_columns.get(field.name)
+        if labels:
+            info["enum"] = list(labels)
+            info["values"] = [{"id": key, "value": str(label)} for key, label in labels.items()]
+        return info
 
     def _refuse_foreign_relations(self, data: dict, columns) -> None:
         """A body naming a related record outside the writer's scope is refused (404-style)."""

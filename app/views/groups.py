@@ -18,7 +18,7 @@ from app.models.groups import GROUP_ROLE_LABELS
 from app.security.scope import current_user, get_in_scope, scoped
 from app.services import groups as service
 from app.services.errors import BusinessError, NotFound
-from app.services.validation import check_date_order, check_required_text
+from app.services.validation import check_date_order
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
 from app.views.base import RecordRules
@@ -33,8 +33,9 @@ def _group_or_404(pk):
 
 
 class GroupRules(RecordRules):
+    required_columns = ("name",)
+
     def rules(self, item):
-        check_required_text(item, "name")
         if item.case_id is None and item.case is None:
             raise BusinessError("请选择协调组对应的重点案件", 422)
         check_date_order(item.setup_date, item.dissolved_date, "撤销日期不能早于成立日期")
@@ -53,8 +54,7 @@ class MemberRules(RecordRules):
 
 
 class LogRules(RecordRules):
-    def rules(self, item):
-        check_required_text(item, "content")
+    required_columns = ("content",)
 
     def fill_owner(self, item):
         user = current_user()

@@ -42,6 +42,7 @@ def _names(units):
 
 class MeetingRules(RecordRules):
     choice_columns = {"kind": MEETING_KIND_LABELS}
+    required_columns = ("kind", "title", "start_at")
 
     def fill_owner(self, item):
         svc.prepare_new_meeting(db.session, current_user(), item)

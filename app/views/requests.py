@@ -28,7 +28,6 @@ from app.services import attachments as attachment_service
 from app.services import matters as matter_service
 from app.services import requests as svc
 from app.services.errors import BusinessError, NotFound
-from app.services.validation import check_required_text
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi,
                             ScopedModelView, api_database_error, api_error, commit_step, rollback_on_refusal, workflow_call)
@@ -127,11 +126,11 @@ def _file_json(f: m.Attachment) -> dict:
 # --------------------------------------------------------------------------- shared rules
 
 class RequestRules(RecordRules):
+    required_columns = ("title", "needs")
+
     def rules(self, item):
         from app.services import calendar
 
-        check_required_text(item, "title")
-        check_required_text(item, "needs")
         if item.desired_date is not None and item.desired_date < calendar.today():
             raise BusinessError("希望办结日期不能早于今天", 422)
 
@@ -162,8 +161,9 @@ class LineRules(RecordRules):
 
 
 class ItemRules(RecordRules):
+    required_columns = ("name",)
+
     def rules(self, item):
-        check_required_text(item, "name")
         if item.deadline_workdays is None or not 1 <= int(item.deadline_workdays) <= 60:
             raise BusinessError("办理期限应为 1–60 个工作日", 422)
 

@@ -18,7 +18,7 @@ from app.models.research import PROPOSAL_KIND_LABELS
 from app.security.scope import current_user, get_in_scope, scoped, unit_id_of
 from app.services import research as service
 from app.services.errors import BusinessError, NotFound
-from app.services.validation import check_date_order, check_required_text
+from app.services.validation import check_date_order
 from app.views import add_view
 from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
 from app.views.base import RecordRules
@@ -33,17 +33,17 @@ def in_scope_or_404(model, pk):
 
 
 class ResearchRules(RecordRules):
+    required_columns = ("topic",)
+
     def rules(self, item):
-        check_required_text(item, "topic")
         check_date_order(item.start_date, item.end_date, "结束日期不能早于开始日期")
 
 
 
 class ProposalRules(RecordRules):
     choice_columns = {"kind": PROPOSAL_KIND_LABELS}
+    required_columns = ("kind", "title")
 
-    def rules(self, item):
-        check_required_text(item, "title")
 
 
 

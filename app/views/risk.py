@@ -20,7 +20,6 @@ from app.models.risk import PLAN_STATUS_LABELS
 from app.security.scope import current_user, get_in_scope, scoped
 from app.services import risk as risk_service
 from app.services.errors import BusinessError, NotFound
-from app.services.validation import check_required_text
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
@@ -221,8 +220,7 @@ def _assessment_json(a: m.Assessment) -> dict:
 
 # --- disposal plans -----------------------------------------------------------------------------------
 class PlanRules(RecordRules):
-    def rules(self, item):
-        check_required_text(item, "title")
+    required_columns = ("title",)
 
     def check_add(self, item):
         if item.case_id or item.case:
@@ -233,8 +231,9 @@ class PlanRules(RecordRules):
 
 
 class MeasureRules(RecordRules):
+    required_columns = ("content",)
+
     def rules(self, item):
-        check_required_text(item, "content")
         if not (item.responsible_unit_id or item.responsible_unit):
             raise BusinessError("请选择责任单位", 422)
 

@@ -19,7 +19,7 @@ from app.security.scope import current_user, get_in_scope
 from app.services import bulletins as bulletin_service
 from app.services import policy_files
 from app.services.errors import BusinessError, NotFound
-from app.services.validation import check_date_order, check_required_text
+from app.services.validation import check_date_order
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
@@ -45,16 +45,15 @@ def _parse_date(value):
 
 class PolicyRules(RecordRules):
     choice_columns = {"kind": POLICY_KIND_LABELS}
+    required_columns = ("title",)
 
-    def rules(self, item):
-        check_required_text(item, "title")
 
 
 class BulletinRules(RecordRules):
     choice_columns = {"kind": BULLETIN_KIND_LABELS}
+    required_columns = ("title",)
 
     def rules(self, item):
-        check_required_text(item, "title")
         check_date_order(item.period_start, item.period_end, "通报期间的结束日期不能早于开始日期")
 
 

@@ -33,7 +33,7 @@ from app.services import calendar
 from app.services import matters as svc
 from app.services import requests as request_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
-from app.services.validation import check_date_order, check_required_text
+from app.services.validation import check_date_order
 from app.views import add_link, add_view
 from app.views.base import (RecordRules, ScopedApi, ScopedModelView, api_database_error, api_error, commit_step,
                             workflow_call)
@@ -122,9 +122,9 @@ def matter_summary(matter: m.Matter) -> dict:
 
 class MatterRules(RecordRules):
     choice_columns = {"source": MATTER_SOURCE_LABELS}
+    required_columns = ("title",)
 
     def rules(self, item):
-        check_required_text(item, "title")
         check_date_order(item.assigned_date, item.deadline, "办理期限不能早于交办日期")
 
     def check_update(self, item):

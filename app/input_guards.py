@@ -13,6 +13,8 @@ from flask import Flask, request
 MAX_RISON_DEPTH = 8
 MAX_JSON_DEPTH = 16
 MAX_PK = 2**63 - 1  # the largest key PostgreSQL's BIGINT and SQLite's INTEGER can bind
+# FAB's endpoints whose `q` argument is rison (`@rison` in flask_appbuilder.api); ours read it as text
+RISON_ENDPOINTS = {"get_list", "get", "info", "related", "distinct"}
 
 
 def nesting_depth(text: str, opening: str, closing: str, quote: str, escape: str) -> int:
@@ -87,7 +89,8 @@ def register_input_guards(app: Flask) -> None:
             return None
         if key_out_of_range(request.view_args):
             return error_response(404)
-        query = request.args.get("q") if request.path.startswith("/api/") else None  # pages use q as text
+        # FAB's generated endpoints read q as rison; pages and our own endpoints (search, ledger) as text
+        query = request.args.get("q") if (request.endpoint or "").rpartition(".")[2] in RISON_ENDPOINTS else None
         if query is not None and (reason := rison_refusal(query)):
             return error_response(400, reason)
         if request.is_json and request.method in ("POST", "PUT", "PATCH"):

@@ -75,3 +75,9 @@ def test_an_import_stops_reading_after_a_long_run_of_blank_rows():
     rows, errors = read_rows(_sheet([["名称"], ["甲公司"], [" "], [" "], ["乙公司"]]), columns)
     assert [r["name"] for r in rows] == ["甲公司", "乙公司"]
 
+
+
+def test_endpoints_of_our_own_read_q_as_text(clients):
+    api = clients.api("office")
+    assert api.get("/api/v1/case/ledger", query_string={"q": "((("}).status_code == 200
+    assert api.get("/api/v1/policy/search", query_string={"q": "社保(欠费"}).status_code == 200

@@ -27,7 +27,7 @@ from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scop
 from app.services.errors import BusinessError, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths, check_required_text
 from app.views.forms import FriendlyViewMixin
-from app.views.labels import LABELS
+from app.views.labels import LABELS, Labels
 
 # One permission per (resource, action), shared by the page and the API of the resource.
 PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -490,7 +490,7 @@ class ScopedApi(RecordRules, ModelRestApi):
             columns = set(datamodel.get_user_columns_list())
         self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
         self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
-        self.label_columns = dict(self.label_columns or {})  # FAB adds to it: never to the shared LABELS
+        self.label_columns = Labels(self.label_columns or {})  # FAB adds to it: never to the shared LABELS
         for column in relation_columns(self.datamodel, columns):
             self.add_query_rel_fields.setdefault(column, SCOPE_FILTER)
             self.edit_query_rel_fields.setdefault(column, SCOPE_FILTER)
@@ -500,7 +500,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         # FAB makes the schemas here, after __init__, and has filled missing labels with English
         # ("Entries Comment", "Version Id"): Chinese labels per API, then the contract on the schemas
         blueprint = super().create_blueprint(*args, **kwargs)
-        self.label_columns = {name: self._column_label(name) for name in self.label_columns}
+        self.label_columns = Labels({name: self._column_label(name) for name in self.label_columns})
         self._declare_contract()
         return blueprint
 
@@ -528,7 +528,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         label = self.label_columns.get(name)
         if not label or str(label).isascii():
             last = name.split(".")[-1]
-            known = [LABELS.get(key) for key in (last, last.removesuffix("_id"))]
+            known = [LABELS.get(key) for key in (name, last, last.removesuffix("_id"))]
             label = next((str(k) for k in known if k and not str(k).isascii()), None) or label or name
         return str(label)
 

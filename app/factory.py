@@ -25,7 +25,7 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from app.pdf.fonts import configure as configure_pdf_fonts
 
-    configure_pdf_fonts(app.config)  # PDF_FONT_TITLE / _HEADING / _KAI / _FALLBACK (README: PDF 公文)
+    configure_pdf_fonts(app.config)  # PDF_FONT_TITLE / _HEADING / _KAI / _FALLBACK (docs/pdf.md)
     from app.pdf.words import preload_on_first_request
 
     preload_on_first_request(app)  # jieba's dictionary for PDF titles, loaded in the background

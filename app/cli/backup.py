@@ -3,7 +3,7 @@
 SQLite: the online backup API (a consistent copy while the app keeps running, WAL included) to
 instance/backups/fyld-YYYYmmdd-HHMMSS.db, plus the uploads folder as fyld-…-uploads.tar.gz next to it.
 PostgreSQL: `pg_dump -Fc` to a .dump file when pg_dump is on PATH (else the command prints the
-procedure), restored with `pg_restore --clean --if-exists`. README "安全与运维" documents both.
+procedure), restored with `pg_restore --clean --if-exists`. docs/operations.md documents both.
 """
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ admin: seed
 run: admin fonts
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python run.py
 
-# Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see README, 性能与部署).
+# Production serving: gunicorn with WEB_WORKERS workers against DATABASE_URL (see docs/performance.md).
 # It does not migrate: with several app servers, run `make migrate` (flask db upgrade) once, from one host.
 serve: install fonts
 	$(BIN)/gunicorn --workers $${WEB_WORKERS:-4} --bind $(HOST):$(PORT) --access-logfile - \

@@ -9,9 +9,9 @@ from app.services.errors import BusinessError
 
 
 def column_label(model, key: str) -> str:
-    from app.views.labels import LABELS
+    from app.models.labels import labels_for
 
-    return str(LABELS.get(key, key))
+    return str(labels_for(model).get(key, key))
 
 
 def check_lengths(item) -> None:

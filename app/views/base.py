@@ -27,7 +27,7 @@ from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scop
 from app.services.errors import BusinessError, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths, check_required_text
 from app.views.forms import FriendlyViewMixin
-from app.views.labels import LABELS, Labels
+from app.views.labels import LABELS, Labels, labels_for
 
 # One permission per (resource, action), shared by the page and the API of the resource.
 PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -281,6 +281,8 @@ class ScopedModelView(FriendlyViewMixin, RecordRules, ModelView):
         for fieldset in self.show_fieldsets or []:
             columns |= set(fieldset[1].get("fields", []))
         self.formatters_columns = {**{c: display_value for c in columns}, **(self.formatters_columns or {})}
+        if self.label_columns is LABELS:  # the shared wording, with the model's own where it differs
+            self.label_columns = labels_for(self.datamodel.obj)
         super().__init__(**kwargs)
 
     def _large_search_relations(self) -> list[str]:
@@ -490,7 +492,9 @@ class ScopedApi(RecordRules, ModelRestApi):
             columns = set(datamodel.get_user_columns_list())
         self.add_query_rel_fields = dict(self.add_query_rel_fields or {})
         self.edit_query_rel_fields = dict(self.edit_query_rel_fields or {})
-        self.label_columns = Labels(self.label_columns or {})  # FAB adds to it: never to the shared LABELS
+        # FAB adds to it: never to the shared LABELS; the model's own wording where it differs
+        self.label_columns = (labels_for(self.datamodel.obj) if self.label_columns is LABELS
+                              else Labels(self.label_columns or {}))
         for column in relation_columns(self.datamodel, columns):
             self.add_query_rel_fields.setdefault(column, SCOPE_FILTER)
             self.edit_query_rel_fields.setdefault(column, SCOPE_FILTER)

@@ -72,5 +72,5 @@ def coverage_warning(session, today: dt.date | None = None) -> str | None:
     if not missing:
         return None
     years = "、".join(f"{year}年" for year in missing)
-    return (f"日历中还没有{years}的法定节假日和调休安排：国务院办公厅公布后，请在本页逐日录入"
+    return (f"日历中还没有{years}的法定节假日和调休安排：国务院办公厅公布后，请在“系统管理 → 节假日与调休”页面逐日录入"
             f"（或请技术人员升级节假日数据包后重新载入基础数据），否则办理期限只按周一至周五计算。")

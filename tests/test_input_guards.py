@@ -1,12 +1,10 @@
 """Malformed input is the client's error in Chinese (400/404/413), never a server error (issue 11)."""
-import io
-
 import pytest
-from openpyxl import Workbook
 
 from app.extensions import db
 from app.services import excel_rows
 from app.services.excel_rows import ColumnSpec, read_rows
+from tests.test_excel_rows import _xlsx
 
 BIG_KEY = "9999999999999999999"  # beyond 64 bits: no database can bind it
 
@@ -55,24 +53,14 @@ def test_the_ledger_search_box_is_text_not_rison(clients):
     assert web.get("/caseview/choices", query_string={"q": "((("}).status_code == 200
 
 
-def _sheet(rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_an_import_stops_reading_after_a_long_run_of_blank_rows():
     columns = [ColumnSpec("name", "名称", required=True)]
     blank_rows = [[" "]] * (excel_rows.MAX_BLANK_RUN + 5)
-    data = _sheet([["名称"], ["甲公司"], *blank_rows, ["乙公司"]])
+    data = _xlsx([["甲公司"], *blank_rows, ["乙公司"]], ["名称"])
     rows, errors = read_rows(data, columns)
     assert [r["name"] for r in rows] == ["甲公司"] and not errors
     # blank rows inside the data are skipped, not taken as its end
-    rows, errors = read_rows(_sheet([["名称"], ["甲公司"], [" "], [" "], ["乙公司"]]), columns)
+    rows, errors = read_rows(_xlsx([["甲公司"], [" "], [" "], ["乙公司"]], ["名称"]), columns)
     assert [r["name"] for r in rows] == ["甲公司", "乙公司"]
 
 

@@ -23,11 +23,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from app.extensions import db
-from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, scope_clause, scoped
-from app.services.errors import BusinessError, StaleEdit, database_refusal
+from app.security.scope import SCOPE_FILTER, current_user, ensure_in_scope, get_in_scope, scope_clause, scoped
+from app.services.errors import BusinessError, NotFound, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths, check_required_text
 from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS, Labels, labels_for
+from app.views.steps import Step, api_answer, page_answer, record_or_404, step_operation
+from app.views.steps import commit as commit_step
 
 # One permission per (resource, action), shared by the page and the API of the resource.
 PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -284,6 +286,15 @@ class ScopedModelView(FriendlyViewMixin, RecordRules, ModelView):
         if self.label_columns is LABELS:  # the shared wording, with the model's own where it differs
             self.label_columns = labels_for(self.datamodel.obj)
         super().__init__(**kwargs)
+
+    #: the resource's workflow steps (app/views/steps.py), the same declaration its API uses
+    steps: dict[str, Step] = {}
+
+    def page_step(self, pk, name: str, next_url: str | None = None, record=None):
+        """Run the step `name` on record `pk` (in scope, else 404) from a page form."""
+        if record is None:
+            record = record_or_404(self.datamodel.obj, pk)
+        return page_answer(self.steps[name], record, next_url or f"{self.route_base}/show/{pk}")
 
     def _large_search_relations(self) -> list[str]:
         large = _large_related()
@@ -635,6 +646,52 @@ class ScopedApi(RecordRules, ModelRestApi):
         self.post_delete(item)
         return self.response(200, message="已删除")
 
+    # --- workflow steps: the page's declaration, its body schema and answer in the spec ----
+    steps: dict[str, Step] = {}
+    #: the schema of `step_result` for the spec; None means the resource's show schema
+    step_result_schema = None
+
+    def step_result(self, record, result) -> dict:
+        return self.show_model_schema.dump(record)
+
+    def api_step(self, pk, name: str, record=None):
+        """Run the step `name` on record `pk` (in scope, else 404) from a JSON or multipart body."""
+        if record is None:
+            try:
+                record = get_in_scope(db.session, self.datamodel.obj, pk)
+            except NotFound:
+                return self.response_404()
+        return api_answer(self, self.steps[name], record, self.step_result)
+
+    def _step_result_component(self) -> str:
+        if self.step_result_schema is None:
+            return self.show_model_schema_name
+        return f"{self.__class__.__name__}.step_result"
+
+    def add_apispec_components(self, api_spec) -> None:
+        from apispec.exceptions import DuplicateComponentNameError
+
+        from app.views.steps import Refusal, StepAnswer, body_component
+
+        super().add_apispec_components(api_spec)
+        schemas = {"StepAnswer": StepAnswer, "Refusal": Refusal}
+        schemas.update({body_component(self.__class__.__name__, name): step.body for name, step in self.steps.items()})
+        if self.steps and self.step_result_schema is not None:
+            schemas[self._step_result_component()] = self.step_result_schema
+        for name, schema in schemas.items():
+            try:
+                api_spec.components.schema(name, schema=schema)
+            except DuplicateComponentNameError:
+                pass
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
+        step = self.steps.get(getattr(func, "__name__", None))
+        if step is not None:
+            operation = step_operation(self.__class__.__name__, func.__name__, step, self._step_result_component())
+            operation["security"] = [{"jwt": []}, {"api_key": []}]
+            operations["post"] = operation
+
     def response_404(self):
         return self.response(404, message="记录不存在或无权访问")
 
@@ -690,19 +747,6 @@ def _chinese_or(message, fallback: str) -> str:
     if isinstance(message, str) and any("\u4e00" <= ch <= "\u9fff" for ch in message):
         return message
     return fallback
-
-
-def commit_step() -> None:
-    """Commit a workflow step; a database refusal (stale version, unique index) becomes a
-    BusinessError in Chinese, with nothing changed."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise database_refusal(exc)
 
 
 def workflow_call(api, func, *args, **kwargs):

@@ -19,7 +19,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, validators
@@ -35,8 +35,8 @@ from app.services import requests as request_service
 from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order
 from app.views import add_link, add_view
-from app.views.base import (RecordRules, ScopedApi, ScopedModelView, api_database_error, api_error, commit_step,
-                            workflow_call)
+from app.views.base import RecordRules, ScopedApi, ScopedModelView, api_database_error, api_error, commit_step
+from app.views.steps import Step, StepBody, day, safe_next, text
 
 ALERT_CLASSES = {"none": "", "near": "alert-near", "overdue": "alert-overdue", "escalated": "alert-escalated"}
 STATUS_BY_LABEL = {label: code for code, label in MATTER_STATUS_LABELS.items()}
@@ -107,6 +107,28 @@ def suggestion(category_id) -> dict:
             "co_units": [{"id": u.id, "name": u.name} for u in co]}
 
 
+class PartSummary(Schema):
+    unit_id = fields.Integer(required=True)
+    unit = fields.String(required=True, metadata={"description": "单位"})
+    role = fields.String(required=True, metadata={"description": "lead 牵头 / co 配合"})
+    status = fields.String(required=True, metadata={"description": "pending 待签收 / signed 已签收 / replied 已函复"})
+    signed_at = fields.DateTime(allow_none=True)
+    replied_at = fields.DateTime(allow_none=True)
+    reply_result = fields.String(allow_none=True, metadata={"description": "办理结果"})
+
+
+class MatterSummary(Schema):
+    """What a step answers about the matter (`matter_summary`)."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(MATTER_STATUS_LABELS)))
+    status_label = fields.String(required=True)
+    letter_number = fields.String(allow_none=True, metadata={"description": "函告文号"})
+    deadline = fields.Date(allow_none=True, metadata={"description": "办理期限"})
+    alert = fields.String(required=True, metadata={"description": "预警：none / near / overdue / escalated"})
+    assignments = fields.List(fields.Nested(PartSummary), required=True)
+
+
 def matter_summary(matter: m.Matter) -> dict:
     return {"id": matter.id, "status": matter.status, "status_label": matter.status_label,
             "letter_number": matter.letter_number,
@@ -116,6 +138,66 @@ def matter_summary(matter: m.Matter) -> dict:
                              "signed_at": a.signed_at.isoformat() if a.signed_at else None,
                              "replied_at": a.replied_at.isoformat() if a.replied_at else None,
                              "reply_result": a.reply_result} for a in matter.assignments]}
+
+
+# --------------------------------------------------------------------------- workflow steps
+# One declaration per step: the page form and the API body are read by the same schema.
+
+class NoteBody(StepBody):
+    note = text("备注")
+
+
+class ReplyBody(StepBody):
+    content = text("函复内容", required=True, limit=10000)
+    result = text("办理结果", limit=200)
+    number = text("复函文号", limit=60)
+
+
+class CloseBody(StepBody):
+    note = text("办结意见")
+
+
+class ReturnBody(StepBody):
+    reason = text("退回理由", required=True)
+
+
+class CancelBody(StepBody):
+    reason = text("撤销理由", required=True)
+
+
+class RemindBody(StepBody):
+    note = text("催办意见")
+
+
+class ExtendBody(StepBody):
+    deadline = day("申请的办理期限", required=True)
+    reason = text("延期理由", required=True)
+
+
+class ApproveExtensionBody(StepBody):
+    deadline = day("新的办理期限")
+    note = text("审批意见")
+
+
+class RefuseExtensionBody(StepBody):
+    note = text("不同意的理由", required=True)
+
+
+MATTER_STEPS = {
+    "send": Step(svc.send_matter, "已函告，函告文号已生成", NoteBody, "函告拟办事项：编函告文号并通知承办单位"),
+    "sign": Step(svc.sign_matter, "已签收", summary="签收本单位承办的部分"),
+    "start": Step(svc.start_matter, "已标记为办理中", summary="牵头单位开始办理（可选）"),
+    "reply": Step(svc.reply_matter, "已函复", ReplyBody, "函复本单位承办的部分；附件以 multipart 的 files 上传",
+                  files="files"),
+    "close": Step(svc.close_matter, "已办结", CloseBody, "办结已函复的事项"),
+    "send_back": Step(svc.return_matter, "已退回承办单位", ReturnBody, "退回牵头单位的函复，事项重回办理中"),
+    "cancel": Step(svc.cancel_matter, "已撤销（记录保留）", CancelBody, "撤销事项（记录保留）"),
+    "remind": Step(svc.remind_matter, "已催办", RemindBody, "催办尚未函复的单位"),
+    "extend": Step(svc.request_extension, "延期申请已提交，等待联动办公室审批", ExtendBody, "在办理期限前申请延期"),
+    "extension_approve": Step(svc.approve_extension, "已同意延期", ApproveExtensionBody,
+                              "同意延期；不填新期限时为申请的期限"),
+    "extension_refuse": Step(svc.refuse_extension, "已不同意延期", RefuseExtensionBody, "不同意延期"),
+}
 
 
 # --------------------------------------------------------------------------- shared rules
@@ -173,6 +255,7 @@ class MatterView(MatterRules, ScopedModelView):
                                   "assigned_date", "deadline", "contact_name", "contact_phone"]
     order_columns = ["letter_number", "deadline", "title"]
     base_order = ("id", "desc")
+    steps = MATTER_STEPS
     add_template = "supervision/matter_add.html"
     show_template = "supervision/matter_show.html"
     formatters_columns = {"letter_number": lambda value: value or "（拟办，未编号）"}
@@ -269,65 +352,47 @@ class MatterView(MatterRules, ScopedModelView):
             if any(e.action == "request" for e in matter.events) else [])
 
     # --- workflow steps (POST from the show page, the inbox and the 督办台) ------------------
-    def _back(self, matter_id=None):
-        target = request.form.get("next") or ""
-        if target.startswith("/") and not target.startswith("//"):
-            return redirect(target)
-        return redirect(f"/matter/show/{matter_id}" if matter_id else "/matter/list/")
-
-    def _step(self, pk, func, success: str, *args, **kwargs):
-        matter = self._matter_or_404(pk)
-        try:
-            func(db.session, matter, g.user, *args, **kwargs)
-            commit_step()
-            flash(success, "success")
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return self._back(pk)
-
     @expose("/send/<int:pk>", methods=["POST"])
     @has_access
     def send(self, pk):
-        return self._step(pk, svc.send_matter, "已函告，函告文号已生成", request.form.get("note"))
+        return self.page_step(pk, "send")
 
     @expose("/sign/<int:pk>", methods=["POST"])
     @has_access
     def sign(self, pk):
-        return self._step(pk, svc.sign_matter, "已签收")
+        return self.page_step(pk, "sign")
 
     @expose("/start/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("reply")
     def start(self, pk):
-        return self._step(pk, svc.start_matter, "已标记为办理中")
+        return self.page_step(pk, "start")
 
     @expose("/reply/<int:pk>", methods=["POST"])
     @has_access
     def reply(self, pk):
-        return self._step(pk, svc.reply_matter, "已函复", request.form.get("content"), request.form.get("result"),
-                          request.form.get("number"), request.files.getlist("files"))
+        return self.page_step(pk, "reply")
 
     @expose("/close/<int:pk>", methods=["POST"])
     @has_access
     def close(self, pk):
-        return self._step(pk, svc.close_matter, "已办结", request.form.get("note"))
+        return self.page_step(pk, "close")
 
     @expose("/return/<int:pk>", methods=["POST"])
     @has_access
     @permission_name("return")
     def send_back(self, pk):
-        return self._step(pk, svc.return_matter, "已退回承办单位", request.form.get("reason"))
+        return self.page_step(pk, "send_back")
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel(self, pk):
-        return self._step(pk, svc.cancel_matter, "已撤销（记录保留）", request.form.get("reason"))
+        return self.page_step(pk, "cancel")
 
     @expose("/remind/<int:pk>", methods=["POST"])
     @has_access
     def remind(self, pk):
-        return self._step(pk, svc.remind_matter, "已催办", request.form.get("note"))
+        return self.page_step(pk, "remind")
 
     @expose("/remind_many", methods=["POST"])
     @has_access
@@ -337,29 +402,29 @@ class MatterView(MatterRules, ScopedModelView):
         pks = request.form.getlist("rowid")
         matters = [self._matter_or_404(pk) for pk in pks]
         try:
-            count = svc.remind_many(db.session, matters, g.user, request.form.get("note"))
-            db.session.commit()
+            note = MATTER_STEPS["remind"].read().get("note")
+            count = svc.remind_many(db.session, matters, g.user, note)
+            commit_step()
             flash(f"已催办{len(matters)}个事项，共{count}个单位", "success")
         except BusinessError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
-        return self._back() if request.form.get("next") else redirect("/matter/supervise")
+        return redirect(safe_next("/matter/supervise"))
 
     @expose("/extend/<int:pk>", methods=["POST"])
     @has_access
     def extend(self, pk):
-        return self._step(pk, svc.request_extension, "延期申请已提交，等待联动办公室审批",
-                          request.form.get("deadline"), request.form.get("reason"))
+        return self.page_step(pk, "extend")
 
     @expose("/extension_approve/<int:pk>", methods=["POST"])
     @has_access
     def extension_approve(self, pk):
-        return self._step(pk, svc.approve_extension, "已同意延期", request.form.get("deadline"), request.form.get("note"))
+        return self.page_step(pk, "extension_approve")
 
     @expose("/extension_refuse/<int:pk>", methods=["POST"])
     @has_access
     def extension_refuse(self, pk):
-        return self._step(pk, svc.refuse_extension, "已不同意延期", request.form.get("note"))
+        return self.page_step(pk, "extension_refuse")
 
     # --- documents and helpers ----------------------------------------------------------------
     @expose("/letter/<int:pk>")
@@ -455,6 +520,8 @@ class MatterApi(MatterRules, ScopedApi):
     # FAB's API collects permissions from this map, not from @permission_name
     method_permission_name = {**ScopedApi.method_permission_name, "send_back": "return", "start": "reply",
                               "parts": "show"}
+    steps = MATTER_STEPS
+    step_result_schema = MatterSummary
 
     # --- create / edit with co-units --------------------------------------------------------
     def _json_body(self):
@@ -524,52 +591,22 @@ class MatterApi(MatterRules, ScopedApi):
                                                           **matter_summary(item)}})
 
     # --- workflow --------------------------------------------------------------------------
-    def _body(self) -> dict:
-        body = request.get_json(silent=True) if request.is_json else None
-        if body is None and request.form:
-            body = request.form.to_dict()
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            raise BusinessError("请求体必须是 JSON 对象", 400)
-        return body
-
-    def _step(self, pk, func, message: str, *keys: str, files=()):
-        try:
-            matter = get_in_scope(db.session, m.Matter, pk)
-        except NotFound:
-            return self.response_404()
-        try:
-            body = self._body()
-        except BusinessError as exc:
-            return api_error(self, exc)
-        args = [body.get(key) for key in keys]
-        if files:
-            args.append(files)
-        result = workflow_call(self, func, db.session, matter, g.user, *args)
-        if isinstance(result, Response):
-            return result
-        return self.response(200, message=message, result=matter_summary(matter))
+    def step_result(self, record, result) -> dict:
+        return matter_summary(record)
 
     @expose("/<int:pk>/send", methods=["POST"])
     @protect()
     @safe
     def send(self, pk):
-        """函告 a draft matter: number the letter and notify the units.
-        ---
-        post:
-          responses:
-            200: {description: 已函告}
-            409: {description: 状态不允许}
-        """
-        return self._step(pk, svc.send_matter, "已函告", "note")
+        """函告 a draft matter: number the letter and notify the units."""
+        return self.api_step(pk, "send")
 
     @expose("/<int:pk>/sign", methods=["POST"])
     @protect()
     @safe
     def sign(self, pk):
         """签收 the current user's unit's part."""
-        return self._step(pk, svc.sign_matter, "已签收")
+        return self.api_step(pk, "sign")
 
     @expose("/<int:pk>/start", methods=["POST"])
     @protect()
@@ -577,22 +614,21 @@ class MatterApi(MatterRules, ScopedApi):
     @permission_name("reply")
     def start(self, pk):
         """开始办理 (lead unit, optional)."""
-        return self._step(pk, svc.start_matter, "已标记为办理中")
+        return self.api_step(pk, "start")
 
     @expose("/<int:pk>/reply", methods=["POST"])
     @protect()
     @safe
     def reply(self, pk):
         """函复 {"content", "result"?, "number"?}; multipart with `files` for attachments."""
-        return self._step(pk, svc.reply_matter, "已函复", "content", "result", "number",
-                          files=request.files.getlist("files") or [None])
+        return self.api_step(pk, "reply")
 
     @expose("/<int:pk>/close", methods=["POST"])
     @protect()
     @safe
     def close(self, pk):
         """办结 a replied matter."""
-        return self._step(pk, svc.close_matter, "已办结", "note")
+        return self.api_step(pk, "close")
 
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
@@ -600,42 +636,42 @@ class MatterApi(MatterRules, ScopedApi):
     @permission_name("return")
     def send_back(self, pk):
         """退回 {"reason"}: the lead's reply goes back, the matter is in progress again."""
-        return self._step(pk, svc.return_matter, "已退回", "reason")
+        return self.api_step(pk, "send_back")
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
     def cancel(self, pk):
         """撤销 {"reason"}: the record is kept."""
-        return self._step(pk, svc.cancel_matter, "已撤销", "reason")
+        return self.api_step(pk, "cancel")
 
     @expose("/<int:pk>/remind", methods=["POST"])
     @protect()
     @safe
     def remind(self, pk):
         """催办 {"note"?}: every unit whose part is not replied."""
-        return self._step(pk, svc.remind_matter, "已催办", "note")
+        return self.api_step(pk, "remind")
 
     @expose("/<int:pk>/extend", methods=["POST"])
     @protect()
     @safe
     def extend(self, pk):
         """申请延期 {"deadline", "reason"} before the deadline."""
-        return self._step(pk, svc.request_extension, "延期申请已提交", "deadline", "reason")
+        return self.api_step(pk, "extend")
 
     @expose("/<int:pk>/extension/approve", methods=["POST"])
     @protect()
     @safe
     def extension_approve(self, pk):
         """同意延期 {"deadline"?, "note"?}."""
-        return self._step(pk, svc.approve_extension, "已同意延期", "deadline", "note")
+        return self.api_step(pk, "extension_approve")
 
     @expose("/<int:pk>/extension/refuse", methods=["POST"])
     @protect()
     @safe
     def extension_refuse(self, pk):
         """不同意延期 {"note"}."""
-        return self._step(pk, svc.refuse_extension, "已不同意延期", "note")
+        return self.api_step(pk, "extension_refuse")
 
     @expose("/<int:pk>/letter", methods=["GET"])
     @protect()

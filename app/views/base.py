@@ -485,6 +485,27 @@ def api_database_error(api, exc: SQLAlchemyError):
     return api.response(422, message=DB_ERROR_MESSAGE)
 
 
+_FIELD_INFO = {"type": "object", "required": ["name", "label", "required", "type"], "properties": {
+    "name": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string"},
+    "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "type": {"type": "string"},
+    "count": {"type": "integer", "description": "可选的关联记录数"},
+    "enum": {"type": "array", "items": {"type": "string"}, "description": "允许的取值"},
+    "values": {"type": "array", "description": "可选值：id 与中文名称",
+               "items": {"type": "object", "properties": {"id": {}, "value": {"type": "string"}}}},
+    "validate": {"type": "array", "items": {"type": "string"}}}}
+
+
+def _declare_info_answer(operation: dict) -> None:
+    """FAB documents `_info`'s add and edit columns as an object; they are a list of field
+    descriptions, which is what a client reads required columns and allowed values from."""
+    answer = operation.get("responses", {}).get(200) or operation.get("responses", {}).get("200")
+    if answer is None:
+        return
+    properties = answer["content"]["application/json"]["schema"].setdefault("properties", {})
+    for key in ("add_columns", "edit_columns"):
+        properties[key] = {"type": "array", "items": _FIELD_INFO}
+
+
 class ScopedApi(RecordRules, ModelRestApi):
     """A FAB ModelRestApi with the same permissions and row-level scope as the pages."""
 
@@ -522,8 +543,13 @@ class ScopedApi(RecordRules, ModelRestApi):
     def _declare_contract(self) -> None:
         """What the rules enforce, said in the schemas: required columns and allowed values, so the
         OpenAPI spec, `_info` and marshmallow's own checks agree with `validate`."""
+        from marshmallow import fields as kinds
         from marshmallow import validate as checks
 
+        for schema in (self.list_model_schema, self.show_model_schema):
+            for field in (getattr(schema, "fields", None) or {}).values():
+                if isinstance(field, kinds.Nested) and not field.many:  # a relation may be empty
+                    field.allow_none = True
         for schema, adding in ((self.add_model_schema, True), (self.edit_model_schema, False)):
             for name, field in (getattr(schema, "fields", None) or {}).items():
                 labels = self.choice_columns.get(name)
@@ -668,13 +694,38 @@ class ScopedApi(RecordRules, ModelRestApi):
             return self.show_model_schema_name
         return f"{self.__class__.__name__}.step_result"
 
+    #: what a create or edit answers beside the written columns (the matter's parts and alert)
+    write_result_extra = None
+
+    def _write_result_component(self, method: str) -> str:
+        suffix = "result" if self.write_result_extra is not None else ""
+        return f"{self.__class__.__name__}.{method}{'_' + suffix if suffix else ''}"
+
+    def _declare_write_answer(self, method: str, operation: dict) -> None:
+        """FAB documents the new id as a string and the answer as the bare input schema; say what
+        `post_headless`/`put_headless` answer: the integer id and the written record."""
+        status = 201 if method == "post" else 200  # FAB's docstrings are YAML: integer keys
+        properties = {"result": {"$ref": f"#/components/schemas/{self._write_result_component(method)}"}}
+        if method == "post":
+            properties["id"] = {"type": "integer"}
+        answer = operation.get("responses", {}).get(status) or operation.get("responses", {}).get(str(status))
+        if answer is not None:
+            answer["content"] = {"application/json": {"schema": {
+                "type": "object", "properties": properties, "required": sorted(properties)}}}
+
     def add_apispec_components(self, api_spec) -> None:
         from apispec.exceptions import DuplicateComponentNameError
+        from marshmallow import Schema
 
         from app.views.steps import Refusal, StepAnswer, body_component
 
         super().add_apispec_components(api_spec)
         schemas = {"StepAnswer": StepAnswer, "Refusal": Refusal}
+        if self.write_result_extra is not None:
+            extra = self.write_result_extra._declared_fields
+            for method, schema in (("post", self.add_model_schema), ("put", self.edit_model_schema)):
+                schemas[self._write_result_component(method)] = Schema.from_dict(
+                    {**schema.fields, **extra}, name=f"{self.__class__.__name__}{method.title()}Result")
         schemas.update({body_component(self.__class__.__name__, name): step.body for name, step in self.steps.items()})
         if self.steps and self.step_result_schema is not None:
             schemas[self._step_result_component()] = self.step_result_schema
@@ -686,7 +737,17 @@ class ScopedApi(RecordRules, ModelRestApi):
 
     def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
         super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
-        step = self.steps.get(getattr(func, "__name__", None))
+        name = getattr(func, "__name__", None)
+        if name in ("post", "put") and name in operations:
+            self._declare_write_answer(name, operations[name])
+        if name == "info" and "get" in operations:
+            _declare_info_answer(operations["get"])
+        if name == "get" and "get" in operations:  # FAB documents the record's id as a string
+            answer = operations["get"].get("responses", {}).get(200)
+            schema = (answer or {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if "id" in schema.get("properties", {}):
+                schema["properties"]["id"] = {"type": "integer", "description": "记录编号"}
+        step = self.steps.get(name)
         if step is not None:
             operation = step_operation(self.__class__.__name__, func.__name__, step, self._step_result_component())
             operation["security"] = [{"jwt": []}, {"api_key": []}]

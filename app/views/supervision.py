@@ -521,7 +521,7 @@ class MatterApi(MatterRules, ScopedApi):
     method_permission_name = {**ScopedApi.method_permission_name, "send_back": "return", "start": "reply",
                               "parts": "show"}
     steps = MATTER_STEPS
-    step_result_schema = MatterSummary
+    step_result_schema = write_result_extra = MatterSummary
 
     # --- create / edit with co-units --------------------------------------------------------
     def _json_body(self):

@@ -113,7 +113,8 @@ def test_generated_client_walks_a_matter_to_closed(app, clients, frozen):
     units = office.choices("item", "lead_unit")
     matter_body = _fill(office, office.body_schema("post", "/api/v1/item/"),
                         {"title": "关于协助申报税收债权的函", "lead_unit": units["县税务局"],
-                         "deadline": "2026-03-20", "content": "请依法申报税收债权。"})
+                         "deadline": "2026-03-20", "content": "请依法申报税收债权。",
+                         "co_units": [units["县人社局"]]})
     pk = office.call("post", "/api/v1/item/", 201, matter_body)["id"]
 
     step = "/api/v1/item/{pk}/"
@@ -124,7 +125,8 @@ def test_generated_client_walks_a_matter_to_closed(app, clients, frozen):
     assert tax.call("post", step + "reply", 200, reply, pk=pk)["result"]["status"] == "replied"
     closed = office.call("post", step + "close", 200, {}, pk=pk)
     assert closed["result"]["status"] == "closed"
-    assert [a["status"] for a in closed["result"]["assignments"]] == ["replied"]
+    assert [(a["unit"], a["role"], a["status"]) for a in closed["result"]["assignments"]] == [
+        ("县税务局", "lead", "replied"), ("县人社局", "co", "pending")]
 
     # a refusal is declared too: closing again is 409 with the Refusal schema
     office.call("post", step + "close", 409, {}, pk=pk)

@@ -550,6 +550,11 @@ class ScopedApi(RecordRules, ModelRestApi):
             for field in (getattr(schema, "fields", None) or {}).values():
                 if isinstance(field, kinds.Nested) and not field.many:  # a relation may be empty
                     field.allow_none = True
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for name, make_field in self.extra_write_fields.items():
+                field = make_field()
+                field._bind_to_schema(name, schema)
+                schema.fields[name] = schema.load_fields[name] = field
         for schema, adding in ((self.add_model_schema, True), (self.edit_model_schema, False)):
             for name, field in (getattr(schema, "fields", None) or {}).items():
                 labels = self.choice_columns.get(name)
@@ -694,6 +699,8 @@ class ScopedApi(RecordRules, ModelRestApi):
             return self.show_model_schema_name
         return f"{self.__class__.__name__}.step_result"
 
+    #: body keys the resource's API reads beside its columns (a matter's co_units): name → field factory
+    extra_write_fields: dict = {}
     #: what a create or edit answers beside the written columns (the matter's parts and alert)
     write_result_extra = None
 

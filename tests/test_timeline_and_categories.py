@@ -2,6 +2,8 @@
 category's suggested lead unit can be changed; a scheme's version is not printed twice."""
 from __future__ import annotations
 
+import json
+
 import lxml.html
 
 from app import models as m
@@ -46,6 +48,14 @@ def test_category_lead_unit_can_be_changed(app, clients):
         assert lead.id == hr_id and co[0].id == old_lead
     suggestion = clients.office.get(f"/matter/suggest?category_id={pk}").get_json()
     assert suggestion["lead_unit"]["name"] == "县人社局"
+    # the change of the responsibilities map is in the audit log, before and after, by the office
+    with app.app_context():
+        rows = (db.session.query(m.AuditLog).filter_by(table_name="category", record_id=str(pk), action="update")
+                .order_by(m.AuditLog.id).all())
+        changed = [json.loads(r.before)["suggested_units"] for r in rows if "suggested_units" in (r.before or "")]
+        after = [json.loads(r.after)["suggested_units"] for r in rows if "suggested_units" in (r.after or "")]
+        assert changed and changed[-1][0] != "县人社局" and after[-1][0] == "县人社局"
+        assert {r.username for r in rows if "suggested_units" in (r.after or "")} == {"office"}
 
 
 def test_scheme_version_is_not_printed_twice(app):

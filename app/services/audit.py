@@ -186,6 +186,18 @@ def _row(action, obj, before, after, user_id, username, ip) -> dict:
     }
 
 
+def record_update(session, obj, before: dict, after: dict) -> None:
+    """An update the mapper hooks cannot see (rows written with Core, such as a category's ordered
+    suggested units), recorded as they record theirs."""
+    if before == after:
+        return
+    from app.models.common import AuditLog
+
+    user_id, username, ip = _actor()
+    session.connection().execute(AuditLog.__table__.insert(),
+                                 [_row("update", obj, before, after, user_id, username, ip)])
+
+
 def log_event(session, action: str, summary: str, username: str | None = None, user_id: int | None = None) -> None:
     """Record a non-data event (sign-in, failed sign-in, export) in the same log."""
     from app.models.common import AuditLog

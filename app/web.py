@@ -158,7 +158,9 @@ def register_web_hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500)
+        # a throttle says which attempts it counts (sign-in, current password) in its own words
+        said = exc.description if exc.code == 429 and isinstance(exc.description, str) else ""
+        return error_response(exc.code or 500, said if any("\u4e00" <= ch <= "\u9fff" for ch in said) else None)
 
     from app.security.api_keys import CredentialRefused, PasswordChangeRequired
 

@@ -555,3 +555,20 @@ def test_exception_inside_an_api_endpoint_is_a_generic_500(app, clients, factory
     assert response.status_code == 500
     assert "已记录" in response.json["message"] and not SQL_OR_TRACE.search(str(response.json))
     assert matter.id  # the record is untouched by a failing read
+
+
+def test_current_password_guesses_are_throttled_like_sign_ins(hardened_app):
+    """A borrowed or stolen page session cannot guess the current password on the change form."""
+    client = hardened_app.test_client()
+    assert login(client, "hr").status_code == 302
+    url = "/resetmypassword/form"
+    for _ in range(LOGIN_LIMIT):
+        response = client.post(url, data={"current_password": "guess guess guess", "password": "Nn9!new-password-x",
+                                           "conf_password": "Nn9!new-password-x", "csrf_token": csrf_token(client, url)})
+        assert response.status_code == 200 and "当前密码不正确" in response.get_data(as_text=True)
+    response = client.post(url, data={"current_password": PASSWORD, "password": "Nn9!new-password-x",
+                                       "conf_password": "Nn9!new-password-x", "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 429 and "密码尝试次数过多" in response.get_data(as_text=True)
+    # the password is unchanged: the owner still signs in with it
+    assert login(hardened_app.test_client(), "hr", headers={"X-Forwarded-For": "10.9.9.9"},
+                 environ_base={"REMOTE_ADDR": "127.0.0.1"}).headers["Location"].endswith("/")

@@ -59,6 +59,7 @@ def _is_current_password(form, field):
 
     user = g.get("user")
     if not field.data or not getattr(user, "password", None) or not check_password_hash(user.password, field.data):
+        g.login_failed = True  # counts towards the sign-in throttle: no guessing through this form either
         raise FormValidationError("当前密码不正确")
 
 
@@ -399,9 +400,13 @@ class SecurityManager(PermissionCacheMixin, FabSecurityManager):
         limit = self.limiter.shared_limit(config["AUTH_RATE_LIMIT"], scope="login", methods=["POST"],
                                           deduct_when=_login_failed, error_message="登录尝试次数过多，请稍后再试。")
         limit(self.auth_view.blueprint)
+        guesses = self.limiter.shared_limit(config["AUTH_RATE_LIMIT"], scope="login", methods=["POST"],
+                                            deduct_when=_login_failed, error_message="密码尝试次数过多，请稍后再试。")
         for view in self.appbuilder.baseviews:
             if isinstance(view, SecurityApi):
                 limit(view.blueprint)
+            elif isinstance(view, ResetMyPasswordView):  # the current password, asked before a change
+                guesses(view.blueprint)
 
     def create_jwt_manager(self, app):
         """flask-jwt-extended answers {"msg": "Missing Authorization Header"}: Chinese instead."""

@@ -28,6 +28,7 @@ from app.services.errors import BusinessError, StaleEdit, database_refusal
 from app.services.validation import check_choices, check_lengths, check_required_text
 from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS, Labels, labels_for
+from app.views.openapi import LIST_OPERATORS, MAX_PAGE, describe_fields, document_resource, localize_times
 
 # One permission per (resource, action), shared by the page and the API of the resource.
 PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -525,6 +526,11 @@ class ScopedApi(RecordRules, ModelRestApi):
                     field.error_messages["required"] = f"请填写“{self._column_label(name)}”"
                 description = self.description_columns.get(name)
                 field.metadata = {**field.metadata, "description": str(description or self._column_label(name))}
+        describe_fields(self)
+
+    def add_api_spec(self, api_spec) -> None:
+        super().add_api_spec(api_spec)
+        document_resource(self, api_spec)  # this resource's queries, types and status codes (app/views/openapi.py)
 
     def _column_label(self, name: str) -> str:
         """The Chinese label of a column; dotted and generated names ("entries.comment", FAB's
@@ -555,15 +561,17 @@ class ScopedApi(RecordRules, ModelRestApi):
         for column in relation_columns(self.datamodel, columns):
             if column not in data or data[column] in (None, [], ""):
                 continue
+            # a related record is named by its key (a list of keys for many): anything else, e.g. an
+            # object that marshmallow would try to build a record from, is refused for every user
+            many = self.datamodel.is_relation_many_to_many(column) or self.datamodel.is_relation_one_to_many(column)
+            ids = data[column] if many and isinstance(data[column], list) else [data[column]]
+            ids = [as_pk(i) if not isinstance(i, (bool, dict, list, float)) else None for i in ids]
+            if None in ids:
+                raise BusinessError(f"“{self._column_label(column)}”应为关联记录的编号" + ("列表" if many else ""), 422)
             related = self.datamodel.get_related_model(column)
             clause = scope_clause(related, current_user())
             if clause is None:
                 continue
-            ids = data[column] if isinstance(data[column], list) else [data[column]]
-            try:
-                ids = [int(i) for i in ids]
-            except (TypeError, ValueError):
-                raise BusinessError(f"字段 {column} 的值无效", 422)
             found = db.session.query(related.id).filter(related.id.in_(ids), clause).count()
             if found != len(set(ids)):
                 raise BusinessError(f"字段 {column} 引用了不存在或无权使用的记录", 422)
@@ -574,6 +582,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         try:
             self._refuse_foreign_relations(request.json, self.add_columns)
             item = self.add_model_schema.load(request.json)
+            localize_times(item)  # a time given with a zone, in the local time the database keeps
             db.session.add(item)  # ensure_in_scope adds it only for scoped users
             self.fill_owner(item)
             self.validate(item)
@@ -603,6 +612,7 @@ class ScopedApi(RecordRules, ModelRestApi):
             self._refuse_foreign_relations(body, self.edit_columns)
             data = self._merge_update_item(item, body)
             item = self.edit_model_schema.load(data, instance=item)
+            localize_times(item)
             self.validate(item)
             self.check_update(item)
             ensure_in_scope(db.session, item)
@@ -680,8 +690,14 @@ class ScopedApi(RecordRules, ModelRestApi):
         size, page = args.get("page_size"), args.get("page")
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit):
             return self.response_400(message=f"每页条数应为 1–{limit} 的整数")
-        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 0):
-            return self.response_400(message="页码应为不小于 0 的整数")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= MAX_PAGE):
+            return self.response_400(message=f"页码应为 0–{MAX_PAGE} 的整数")
+        for flt in args.get("filters") or []:  # FAB's "in" iterates its value: one value is a server error
+            if isinstance(flt, dict) and flt.get("opr") in LIST_OPERATORS and not isinstance(flt.get("value"), list):
+                return self.response_400(message=f"过滤条件 {flt['opr']} 的值应为列表")
+            values = flt.get("value") if isinstance(flt, dict) else None
+            if any(isinstance(v, int) and not -MAX_PK - 1 <= v <= MAX_PK for v in (values if isinstance(values, list) else [values])):
+                return self.response_400(message="过滤条件的值超出 64 位整数范围")
         return super().get_list_headless(**kwargs)
 
 

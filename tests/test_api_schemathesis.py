@@ -7,25 +7,25 @@ be no server error, a status code the spec declares, a body matching the declare
 400/422 for data the spec allows (schemathesis's `positive_data_acceptance`).
 
 Bounded for `make test`: a few derandomized examples per operation (the same requests every run),
-no shrinking, SQLite only — the generated requests exercise the views, schemas and guards, which do
-not depend on the database; the PostgreSQL-specific refusals have their own tests (test_input_guards).
+no shrinking, SQLite only (about 25 s a user on CI's two cores; a second backend would double it) —
+the generated requests exercise the views, the spec and the input guards, which do not depend on the
+database; the databases' own refusals have their tests (test_input_guards, test_faults).
 """
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (positive_data_acceptance, response_schema_conformance,
+                                               status_code_conformance)
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.config import SchemathesisConfig  # noqa: E402
-from schemathesis.core.failures import Failure, FailureGroup  # noqa: E402
-from schemathesis.specs.openapi.checks import (positive_data_acceptance, response_schema_conformance,  # noqa: E402
-                                         status_code_conformance)
-
-from app.views.base import ScopedApi  # noqa: E402
+from app.views.base import ScopedApi
 
 EXAMPLES = 4
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, positive_data_acceptance]

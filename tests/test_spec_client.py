@@ -101,7 +101,7 @@ def _fill(client: SpecClient, schema: dict, known: dict) -> dict:
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)
 def test_generated_client_walks_a_matter_to_closed(app, clients, frozen):
     office_http, tax_http = clients.api("office"), clients.api("tax")
-    spec = clients.api("admin").get("/api/v1/_openapi")
+    spec = office_http.get("/api/v1/_openapi")
     assert spec.status_code == 200, spec.get_json()
     office, tax = SpecClient(spec.get_json(), office_http), SpecClient(spec.get_json(), tax_http)
 

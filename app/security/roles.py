@@ -17,8 +17,11 @@ BUSINESS = (r"Unit|Case|CaseProgress|Matter|Meeting|MeetingTopic|Attendance|Minu
             r"Bulletin|BulletinSection|Assessment|DisposalPlan|PlanMeasure|Research|Proposal|Group|"
             r"GroupMember|GroupLog|Evaluation|EvaluationEntry|Clue|CaseAssignment|CoordinationRequest|CheckLine")
 SHARED = r"Workbench|Notification|Attachment|Dashboard"
-# Every user may see their own profile and change their own password (a forced change needs it).
-SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("UnitUserView", r"can_userinfo|resetmypassword")]
+# Every user may see their own profile and change their own password (a forced change needs it),
+# and read the API's description (`GET /api/v1/_openapi`): integrators build clients from it, and it
+# holds no data; the Swagger page (SwaggerView) stays the administrator's.
+SELF = [("ResetMyPasswordView", r"can_this_form_get|can_this_form_post"), ("UnitUserView", r"can_userinfo|resetmypassword"),
+        ("OpenApi", "can_get")]
 # 协调申请 (issue 14): the judge and the administrator of a case ask; the office decides; requesters
 # file, amend (while waiting) and withdraw their own requests and download the results.
 REQUESTER = [("CoordinationRequest", r"can_list|can_show|can_add|can_edit|can_withdraw|can_results|can_upload"),

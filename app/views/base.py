@@ -30,6 +30,7 @@ from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS, Labels, labels_for
 from app.views.steps import Step, api_answer, page_answer, record_or_404, step_operation
 from app.views.steps import commit as commit_step
+from app.views.openapi import LIST_OPERATORS, MAX_PAGE, describe_fields, document_resource, localize_times
 
 # One permission per (resource, action), shared by the page and the API of the resource.
 PAGE_PERMISSIONS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -485,27 +486,6 @@ def api_database_error(api, exc: SQLAlchemyError):
     return api.response(422, message=DB_ERROR_MESSAGE)
 
 
-_FIELD_INFO = {"type": "object", "required": ["name", "label", "required", "type"], "properties": {
-    "name": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string"},
-    "required": {"type": "boolean"}, "unique": {"type": "boolean"}, "type": {"type": "string"},
-    "count": {"type": "integer", "description": "可选的关联记录数"},
-    "enum": {"type": "array", "items": {"type": "string"}, "description": "允许的取值"},
-    "values": {"type": "array", "description": "可选值：id 与中文名称",
-               "items": {"type": "object", "properties": {"id": {}, "value": {"type": "string"}}}},
-    "validate": {"type": "array", "items": {"type": "string"}}}}
-
-
-def _declare_info_answer(operation: dict) -> None:
-    """FAB documents `_info`'s add and edit columns as an object; they are a list of field
-    descriptions, which is what a client reads required columns and allowed values from."""
-    answer = operation.get("responses", {}).get(200) or operation.get("responses", {}).get("200")
-    if answer is None:
-        return
-    properties = answer["content"]["application/json"]["schema"].setdefault("properties", {})
-    for key in ("add_columns", "edit_columns"):
-        properties[key] = {"type": "array", "items": _FIELD_INFO}
-
-
 class ScopedApi(RecordRules, ModelRestApi):
     """A FAB ModelRestApi with the same permissions and row-level scope as the pages."""
 
@@ -543,13 +523,8 @@ class ScopedApi(RecordRules, ModelRestApi):
     def _declare_contract(self) -> None:
         """What the rules enforce, said in the schemas: required columns and allowed values, so the
         OpenAPI spec, `_info` and marshmallow's own checks agree with `validate`."""
-        from marshmallow import fields as kinds
         from marshmallow import validate as checks
 
-        for schema in (self.list_model_schema, self.show_model_schema):
-            for field in (getattr(schema, "fields", None) or {}).values():
-                if isinstance(field, kinds.Nested) and not field.many:  # a relation may be empty
-                    field.allow_none = True
         for schema in (self.add_model_schema, self.edit_model_schema):
             for name, make_field in self.extra_write_fields.items():
                 field = make_field()
@@ -567,6 +542,11 @@ class ScopedApi(RecordRules, ModelRestApi):
                     field.error_messages["required"] = f"请填写“{self._column_label(name)}”"
                 description = self.description_columns.get(name)
                 field.metadata = {**field.metadata, "description": str(description or self._column_label(name))}
+        describe_fields(self)
+
+    def add_api_spec(self, api_spec) -> None:
+        super().add_api_spec(api_spec)
+        document_resource(self, api_spec)  # this resource's queries, types and status codes (app/views/openapi.py)
 
     def _column_label(self, name: str) -> str:
         """The Chinese label of a column; dotted and generated names ("entries.comment", FAB's
@@ -597,15 +577,17 @@ class ScopedApi(RecordRules, ModelRestApi):
         for column in relation_columns(self.datamodel, columns):
             if column not in data or data[column] in (None, [], ""):
                 continue
+            # a related record is named by its key (a list of keys for many): anything else, e.g. an
+            # object that marshmallow would try to build a record from, is refused for every user
+            many = self.datamodel.is_relation_many_to_many(column) or self.datamodel.is_relation_one_to_many(column)
+            ids = data[column] if many and isinstance(data[column], list) else [data[column]]
+            ids = [as_pk(i) if not isinstance(i, (bool, dict, list, float)) else None for i in ids]
+            if None in ids:
+                raise BusinessError(f"“{self._column_label(column)}”应为关联记录的编号" + ("列表" if many else ""), 422)
             related = self.datamodel.get_related_model(column)
             clause = scope_clause(related, current_user())
             if clause is None:
                 continue
-            ids = data[column] if isinstance(data[column], list) else [data[column]]
-            try:
-                ids = [int(i) for i in ids]
-            except (TypeError, ValueError):
-                raise BusinessError(f"字段 {column} 的值无效", 422)
             found = db.session.query(related.id).filter(related.id.in_(ids), clause).count()
             if found != len(set(ids)):
                 raise BusinessError(f"字段 {column} 引用了不存在或无权使用的记录", 422)
@@ -616,6 +598,7 @@ class ScopedApi(RecordRules, ModelRestApi):
         try:
             self._refuse_foreign_relations(request.json, self.add_columns)
             item = self.add_model_schema.load(request.json)
+            localize_times(item)  # a time given with a zone, in the local time the database keeps
             db.session.add(item)  # ensure_in_scope adds it only for scoped users
             self.fill_owner(item)
             self.validate(item)
@@ -645,6 +628,7 @@ class ScopedApi(RecordRules, ModelRestApi):
             self._refuse_foreign_relations(body, self.edit_columns)
             data = self._merge_update_item(item, body)
             item = self.edit_model_schema.load(data, instance=item)
+            localize_times(item)
             self.validate(item)
             self.check_update(item)
             ensure_in_scope(db.session, item)
@@ -705,12 +689,11 @@ class ScopedApi(RecordRules, ModelRestApi):
     write_result_extra = None
 
     def _write_result_component(self, method: str) -> str:
-        suffix = "result" if self.write_result_extra is not None else ""
-        return f"{self.__class__.__name__}.{method}{'_' + suffix if suffix else ''}"
+        return f"{self.__class__.__name__}.{method}_result"
 
     def _declare_write_answer(self, method: str, operation: dict) -> None:
-        """FAB documents the new id as a string and the answer as the bare input schema; say what
-        `post_headless`/`put_headless` answer: the integer id and the written record."""
+        """A resource that answers more than the written columns (`write_result_extra`) says so:
+        the integer id and the written record with the extra (app/views/openapi.py does the rest)."""
         status = 201 if method == "post" else 200  # FAB's docstrings are YAML: integer keys
         properties = {"result": {"$ref": f"#/components/schemas/{self._write_result_component(method)}"}}
         if method == "post":
@@ -745,15 +728,8 @@ class ScopedApi(RecordRules, ModelRestApi):
     def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
         super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
         name = getattr(func, "__name__", None)
-        if name in ("post", "put") and name in operations:
+        if name in ("post", "put") and name in operations and self.write_result_extra is not None:
             self._declare_write_answer(name, operations[name])
-        if name == "info" and "get" in operations:
-            _declare_info_answer(operations["get"])
-        if name == "get" and "get" in operations:  # FAB documents the record's id as a string
-            answer = operations["get"].get("responses", {}).get(200)
-            schema = (answer or {}).get("content", {}).get("application/json", {}).get("schema", {})
-            if "id" in schema.get("properties", {}):
-                schema["properties"]["id"] = {"type": "integer", "description": "记录编号"}
         step = self.steps.get(name)
         if step is not None:
             operation = step_operation(self.__class__.__name__, func.__name__, step, self._step_result_component())
@@ -805,8 +781,14 @@ class ScopedApi(RecordRules, ModelRestApi):
         size, page = args.get("page_size"), args.get("page")
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= limit):
             return self.response_400(message=f"每页条数应为 1–{limit} 的整数")
-        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 0):
-            return self.response_400(message="页码应为不小于 0 的整数")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= MAX_PAGE):
+            return self.response_400(message=f"页码应为 0–{MAX_PAGE} 的整数")
+        for flt in args.get("filters") or []:  # FAB's "in" iterates its value: one value is a server error
+            if isinstance(flt, dict) and flt.get("opr") in LIST_OPERATORS and not isinstance(flt.get("value"), list):
+                return self.response_400(message=f"过滤条件 {flt['opr']} 的值应为列表")
+            values = flt.get("value") if isinstance(flt, dict) else None
+            if any(isinstance(v, int) and not -MAX_PK - 1 <= v <= MAX_PK for v in (values if isinstance(values, list) else [values])):
+                return self.response_400(message="过滤条件的值超出 64 位整数范围")
         return super().get_list_headless(**kwargs)
 
 

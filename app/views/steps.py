@@ -256,7 +256,8 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     refusal = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
     return {
         "summary": step.summary or step.done,
-        "parameters": [{"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [{"in": "path", "name": "pk", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}],
         "requestBody": {"required": False, "content": content},
         "responses": {
             "200": {"description": step.done, "content": {"application/json": {"schema": answer}}},

@@ -36,6 +36,7 @@ from app.services.errors import BusinessError, NotFound, StaleEdit
 from app.services.validation import check_date_order
 from app.views import add_link, add_view
 from app.views.base import RecordRules, ScopedApi, ScopedModelView, api_database_error, api_error, commit_step
+from app.views.openapi import LOCAL_TIME
 from app.views.steps import Step, StepBody, day, safe_next, text
 
 ALERT_CLASSES = {"none": "", "near": "alert-near", "overdue": "alert-overdue", "escalated": "alert-escalated"}
@@ -112,8 +113,8 @@ class PartSummary(Schema):
     unit = fields.String(required=True, metadata={"description": "单位"})
     role = fields.String(required=True, metadata={"description": "lead 牵头 / co 配合"})
     status = fields.String(required=True, metadata={"description": "pending 待签收 / signed 已签收 / replied 已函复"})
-    signed_at = fields.DateTime(allow_none=True)
-    replied_at = fields.DateTime(allow_none=True)
+    signed_at = fields.String(allow_none=True, metadata={"description": "签收时间（北京时间）", "pattern": LOCAL_TIME})
+    replied_at = fields.String(allow_none=True, metadata={"description": "函复时间（北京时间）", "pattern": LOCAL_TIME})
     reply_result = fields.String(allow_none=True, metadata={"description": "办理结果"})
 
 

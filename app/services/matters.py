@@ -27,8 +27,8 @@ from app import models as m
 from app.models.base import now
 from app.models.supervision import OPEN_MATTER_STATUSES
 from app.security.permissions import can, require
-from app.security.scope import scoped
-from app.services import calendar, settings
+from app.security.scope import scope_clause, scoped
+from app.services import caching, calendar, settings
 from app.services.alert_sql import alert_bounds
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
@@ -592,26 +592,20 @@ def _days_after(column, days: int):
 LATE_WINDOW_DAYS = 31  # a deadline on a holiday moves to the next working day: never this far
 
 
-_REPLY_STATS: dict = {}      # (today, …) → (loaded at, stats): the all-time reply record, whole-county scope
-REPLY_STATS_TTL = 60.0       # seconds; "按期函复" on the 督办台 may be this old
+REPLY_STATS_TTL = 60  # seconds; "按期函复" on the 督办台 may be this old
 
 
 def _reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
     """Per unit, over every sent matter: parts replied, and replied on time (the reply day not after
     the effective deadline — a deadline on a holiday moves to the next working day). A scan of all
-    parts ever sent, so for the whole-county scope it is kept per process for a minute."""
-    import time
+    parts ever sent, so for the whole-county scope it is kept in the app's cache for a minute."""
+    if scope_clause(m.Matter, user) is not None:
+        return _load_reply_stats(session, user, ctx)
+    key = "reply_stats:" + caching.digest(ctx.today, sorted(ctx.calendar.holidays), sorted(ctx.calendar.extra_workdays))
+    return caching.cached(key, lambda: _load_reply_stats(session, user, ctx), REPLY_STATS_TTL)
 
-    from flask import current_app
 
-    from app.security.scope import scope_clause
-
-    key = (ctx.today, ctx.calendar.holidays, ctx.calendar.extra_workdays)
-    cacheable = scope_clause(m.Matter, user) is None and not current_app.testing
-    if cacheable:
-        hit = _REPLY_STATS.get("all")
-        if hit and hit[0] == key and time.monotonic() - hit[1] < REPLY_STATS_TTL:
-            return hit[2]
+def _load_reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
     part, matter = m.MatterAssignment, m.Matter
     reply_day = _date_of(part.replied_at)
     on_deadline = or_(matter.deadline.is_(None), and_(part.replied_at.is_not(None), reply_day <= matter.deadline))
@@ -635,8 +629,6 @@ def _reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
             day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
             if day <= ctx.calendar.effective_deadline(deadline):
                 row["on_time"] += int(n)
-    if cacheable:
-        _REPLY_STATS["all"] = (key, time.monotonic(), stats)
     return stats
 
 

@@ -62,6 +62,12 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         from app.extensions import configure_sqlite
 
         configure_sqlite(db.engine)
+        from werkzeug.utils import import_string
+
+        from app.views.security import install_security_views
+
+        # the users, roles and password pages: the web layer's, set on the security manager class
+        install_security_views(import_string(app.config["FAB_SECURITY_MANAGER_CLASS"]))
         appbuilder.init_app(app, db.session)
         from app.views import register_views
 

@@ -21,6 +21,7 @@ from app.security.permissions import acts_for_own_unit_only, can, sees_all_units
 from app.security.scope import scope_clause, scoped, unit_id_of
 from app.services import caching
 from app.services.alert_sql import alert_bounds
+from app.services.matter_queries import AlertContext
 
 HIGH_RISK_LEVELS = ("高", "重大")
 PLAN_DONE_STATUSES = ("approved", "in_effect")
@@ -84,8 +85,6 @@ def home_kind(user) -> str:
 # --- matters ---------------------------------------------------------------------------------------
 
 def _context(on: dt.date | None):
-    from app.services.matters import AlertContext
-
     ctx = AlertContext(on)
     return ctx, alert_bounds(ctx)
 

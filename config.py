@@ -53,6 +53,11 @@ def database_url() -> str:
     return f"sqlite:///{INSTANCE_PATH / 'fyld.db'}"
 
 
+def cache_redis_url() -> str:
+    """The Redis the cache shares between workers: CACHE_REDIS_URL, else REDIS_URL, else none."""
+    return os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL") or ""
+
+
 class Config:
     # --- Flask / database -------------------------------------------------------------
     SECRET_KEY = load_secret_key()
@@ -132,6 +137,18 @@ class Config:
     FAB_API_KEY_ENABLED = True
     FAB_API_KEY_PREFIXES = ["fyld_"]
     FAB_API_SHOW_STACKTRACE = False
+
+    # --- Cache: settings, the holiday calendar, county-wide aggregates (app/services/caching.py) ---
+    # Redis when CACHE_REDIS_URL (or REDIS_URL) is set: one copy for all workers and servers, and an
+    # administrator's change is seen by every worker at once. Otherwise SimpleCache in each process
+    # (another worker sees a change within the value's timeout: 5 s settings, 30 s holidays).
+    # Under TESTING the factory uses NullCache unless a test sets CACHE_TYPE itself.
+    CACHE_REDIS_URL = cache_redis_url()
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or ("RedisCache" if CACHE_REDIS_URL else "SimpleCache")
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "fyld:")  # one per deployment sharing a Redis
+    CACHE_DEFAULT_TIMEOUT = 300
+    # a Redis that does not answer costs a request at most this long (then the database is read)
+    CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2} if CACHE_TYPE == "RedisCache" else None
 
     # --- Mail (reminders); off unless MAIL_SERVER is set -------------------------------
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

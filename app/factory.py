@@ -15,6 +15,9 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config_overrides:
         app.config.update(config_overrides)
+    if app.testing and "CACHE_TYPE" not in (config_overrides or {}):
+        # a test sees its own writes at once; values are still read once per request (caching.py)
+        app.config.update(CACHE_TYPE="NullCache", CACHE_NO_NULL_WARNING=True, CACHE_OPTIONS=None)
     from app.security.passwords import password_policy
 
     # Length and a blocklist, no composition rules (OWASP ASVS 2.1): for every password form of FAB.
@@ -35,7 +38,7 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     compile_catalogs()  # app/translations/*.po → .mo (FAB's strings FAB's own zh catalogue lacks)
     from flask_appbuilder import AppBuilder
 
-    from app.extensions import csrf, db, migrate
+    from app.extensions import cache, csrf, db, migrate
 
     appbuilder = AppBuilder(update_perms=False)  # one per app: FAB keeps views and menus on it
 
@@ -43,6 +46,7 @@ def build_app(config_overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    cache.init_app(app)
 
     with app.app_context():
         from app import models as _models  # noqa: F401  (register every table on FAB metadata)
@@ -58,6 +62,12 @@ def build_app(config_overrides: dict | None = None) -> Flask:
         from app.extensions import configure_sqlite
 
         configure_sqlite(db.engine)
+        from werkzeug.utils import import_string
+
+        from app.views.security import install_security_views
+
+        # the users, roles and password pages: the web layer's, set on the security manager class
+        install_security_views(import_string(app.config["FAB_SECURITY_MANAGER_CLASS"]))
         appbuilder.init_app(app, db.session)
         from app.views import register_views
 

@@ -59,9 +59,19 @@ def error_response(code: int, message: str | None = None):
 
 
 def register_web_hooks(app: Flask) -> None:
-    idle = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
-    absolute = dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
-    app.permanent_session_lifetime = idle
+    """Everything around the views, in the order Flask must run it: session limits, request guards,
+    response headers, error pages, template globals."""
+    _install_proxy(app)
+    _install_login_session_signals(app)
+    _install_fresh_nonce(app)
+    _install_session_limits(app)
+    _install_request_guards(app)
+    _install_security_headers(app)
+    _install_error_pages(app)
+    _install_template_globals(app)
+
+
+def _install_proxy(app: Flask) -> None:
     if app.config.get("PROXY_COUNT"):
         # Behind nginx: the client address (login throttling, audit) and the scheme (Secure cookies,
         # HSTS) come from X-Forwarded-For / X-Forwarded-Proto, trusted for that many proxies only.
@@ -69,14 +79,21 @@ def register_web_hooks(app: Flask) -> None:
 
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-    _install_login_session_signals(app)
 
+
+def _install_fresh_nonce(app: Flask) -> None:
     def _fresh_nonce():
         g.pop("csp_nonce", None)
 
     # first of all hooks (CSRF's included), so a shared app context (tests) never reuses a nonce
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_nonce)
-    max_page = app.config.get("FAB_API_MAX_PAGE_SIZE", 100)
+
+
+def _install_session_limits(app: Flask) -> None:
+    """Idle and absolute session limits, checked server-side on every request."""
+    idle = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    absolute = dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
+    app.permanent_session_lifetime = idle
 
     @app.before_request
     def _session_lifetime():
@@ -110,6 +127,11 @@ def register_web_hooks(app: Flask) -> None:
         session["_seen"] = now
         return None
 
+
+def _install_request_guards(app: Flask) -> None:
+    """A forced password change leads to its form; paging arguments are numbers within the maximum."""
+    max_page = app.config.get("FAB_API_MAX_PAGE_SIZE", 100)
+
     @app.before_request
     def _forced_password_change():
         # An administrator ticked "下次登录须修改密码" (or reset the password for the user):
@@ -138,6 +160,8 @@ def register_web_hooks(app: Flask) -> None:
                     return redirect(f"{request.path}?{urlencode(args)}")
         return None
 
+
+def _install_security_headers(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -156,6 +180,9 @@ def register_web_hooks(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+
+def _install_error_pages(app: Flask) -> None:
+    """Every error as a Chinese page (or JSON under /api/), the session rolled back."""
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         # a throttle says which attempts it counts (sign-in, current password) in its own words
@@ -203,6 +230,8 @@ def register_web_hooks(app: Flask) -> None:
         _rollback()
         return error_response(500)
 
+
+def _install_template_globals(app: Flask) -> None:
     # A Jinja global, not only a context variable: FAB's templates import baselib without context,
     # where only globals are visible (its list widget printed nonce="" and the CSP blocked it).
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -20,20 +20,21 @@ def items_group():
 @with_appcontext
 def remind(on: dt.datetime | None, dry_run: bool):
     from app.extensions import db
-    from app.services import matters
+    from app.services.matter_mail import reminder_emails, send_reminder_mail
+    from app.services.matter_reminders import auto_reminders
 
-    run = matters.auto_reminders(db.session, on.date() if on else None)
+    run = auto_reminders(db.session, on.date() if on else None)
     if dry_run:
         db.session.rollback()
         for matter, unit, alert, text in run.created:
             click.echo(f"[将提醒] {unit.name}：{text}")
         click.echo(f"共 {len(run.created)} 条（未保存）")
         return
-    mails = matters.reminder_emails(db.session, run)
+    mails = reminder_emails(db.session, run)
     db.session.commit()
     for matter, unit, alert, text in run.created:
         click.echo(f"{unit.name}：{text}")
-    matters.send_reminder_mail(current_app.config, mails, run)
+    send_reminder_mail(current_app.config, mails, run)
     click.echo(f"新增催办提醒 {len(run.created)} 条" + (f"，发送邮件 {run.mailed} 封" if current_app.config.get("MAIL_SERVER") else "（未配置 MAIL_SERVER，不发邮件）"))
     for error in run.mail_errors:
         click.echo(f"邮件发送失败：{error}", err=True)

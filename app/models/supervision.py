@@ -16,6 +16,8 @@ MATTER_STATUS_LABELS = {
     "replied": "已函复", "closed": "已办结", "cancelled": "已撤销",
 }
 OPEN_MATTER_STATUSES = ("sent", "signed", "in_progress")
+#: statuses in which units still act on their parts (co-units may finish after the lead replied)
+ACTIVE_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
 MATTER_SOURCE_LABELS = {
     "office": "办公室交办", "meeting": "会议议定", "group": "协调组任务",
     "plan": "处置方案措施", "unit": "成员单位提请", "request": "协调申请", "check": "信息核查", "other": "其他",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from app.security.menu_access import MENU_RESOURCES
 from app.security.permissions import SCOPE_ALL, SCOPE_CASES, SCOPE_PERMISSIONS, SCOPE_RESOURCE, SCOPE_UNIT
 
 READ = r"can_list|can_show"
@@ -96,7 +97,6 @@ def default_grants(role_name: str, view_name: str, permission: str) -> bool:
 def sync_roles(appbuilder, reset: bool = False) -> dict[str, int]:
     """Create permissions for every registered view, the five roles, and their default grants."""
     from app.extensions import db
-    from app.views import MENU_RESOURCES
 
     sm = appbuilder.sm
     pv_model = sm.permissionview_model

@@ -20,6 +20,7 @@ from app.models.sharing import BULLETIN_KIND_LABELS
 from app.security.scope import scoped
 from app.services import settings
 from app.services.errors import BusinessError
+from app.services import notifications
 
 CN_QUARTERS = {1: "一", 2: "二", 3: "三", 4: "四"}
 UNIT_TABLE_HEADERS = ["单位", "本期交办", "本期办结", "其中逾期办结", "期末逾期未办结"]
@@ -354,7 +355,6 @@ def issue_bulletin(session, bulletin: m.Bulletin, user, on: dt.date | None = Non
     """印发: number it (平府院通〔2026〕N号, 2026年第N期（总第M期）), lock it, distribute to member units."""
     from app.services.calendar import today
     from app.services.identifiers import format_doc_number
-    from app.services.notifications import notify_unit
     from app.services.numbering import next_sequence
 
     check_draft(bulletin)
@@ -375,7 +375,7 @@ def issue_bulletin(session, bulletin: m.Bulletin, user, on: dt.date | None = Non
                             .order_by(m.Unit.sort_order)).scalars().all()
     for unit in units:
         bulletin.distributions.append(m.BulletinDistribution(unit=unit))
-        notify_unit(session, unit.id, f"新通报：{bulletin.number}《{bulletin.title}》", f"/bulletinview/show/{bulletin.id}")
+        notifications.notify_unit(session, unit.id, f"新通报：{bulletin.number}《{bulletin.title}》", f"/bulletinview/show/{bulletin.id}")
     session.flush()
     return bulletin
 

@@ -1,29 +1,21 @@
-"""The working-day calendar an administrator maintains (节假日与调休), cached per process."""
+"""The working-day calendar an administrator maintains (节假日与调休), cached (app/services/caching.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
+from app.services import caching
 from app.services.workdays import WorkCalendar, deadline_alert
 
-_cached: tuple[float, WorkCalendar] | None = None
-TTL_SECONDS = 30.0
+CACHE_KEY = "calendar"
+TTL_SECONDS = 30  # how stale another worker's copy may be without a shared (Redis) cache
 
 ALERT_LABELS = {"none": "", "near": "临期", "overdue": "逾期", "escalated": "严重逾期"}
 ALERT_COLOURS = {"none": "default", "near": "warning", "overdue": "danger", "escalated": "danger"}
 
 
 def work_calendar() -> WorkCalendar:
-    global _cached
-    from flask import current_app
-
-    if current_app.testing:  # no cache across requests under test; still one read per request
-        from app.services.request_memo import once_per_request
-
-        return once_per_request("calendar", _load)
-    if _cached is None or time.monotonic() - _cached[0] > TTL_SECONDS:
-        _cached = (time.monotonic(), _load())
-    return _cached[1]
+    """The calendar, read once per request and kept in the app's cache (app/services/caching.py)."""
+    return caching.cached(CACHE_KEY, _load, TTL_SECONDS)
 
 
 def _load() -> WorkCalendar:
@@ -37,11 +29,8 @@ def _load() -> WorkCalendar:
 
 
 def invalidate() -> None:
-    global _cached
-    from app.services.request_memo import forget
-
-    _cached = None
-    forget("calendar")
+    """After an administrator's holiday edit: every worker reads the calendar anew."""
+    caching.forget(CACHE_KEY)
 
 
 def today() -> dt.date:

@@ -18,8 +18,10 @@ from app import models as m
 from app.extensions import db
 from app.models.supervision import OPEN_MATTER_STATUSES
 from app.security.permissions import acts_for_own_unit_only, can, sees_all_units, sees_own_cases
-from app.security.scope import scoped, unit_id_of
+from app.security.scope import scope_clause, scoped, unit_id_of
+from app.services import caching
 from app.services.alert_sql import alert_bounds
+from app.services.matter_queries import AlertContext
 
 HIGH_RISK_LEVELS = ("高", "重大")
 PLAN_DONE_STATUSES = ("approved", "in_effect")
@@ -83,8 +85,6 @@ def home_kind(user) -> str:
 # --- matters ---------------------------------------------------------------------------------------
 
 def _context(on: dt.date | None):
-    from app.services.matters import AlertContext
-
     ctx = AlertContext(on)
     return ctx, alert_bounds(ctx)
 
@@ -95,32 +95,19 @@ def _matters(query, user, limit: int = LIST_LIMIT) -> list[m.Matter]:
     return list(db.session.execute(scoped(query, m.Matter, user)).scalars())
 
 
-_CHART: dict = {}       # the county-wide chart, per process: key → (loaded at, data)
-CHART_TTL = 60.0        # seconds
+CHART_TTL = 60  # seconds
 
 
 def unit_bars(user, bounds) -> dict:
     """Per member unit: its open parts (not yet replied) and how many of them are overdue.
 
     An aggregate over every open part (tens of thousands at province scale, ~100 ms); for the
-    whole-county scope (office, convener, viewer) it is kept per process for a minute. The cards
-    beside it are always live."""
-    import time
-
-    from flask import current_app
-
-    from app.security.scope import scope_clause
-
-    cacheable = scope_clause(m.MatterAssignment, user) is None and not current_app.testing
-    key = (bounds, scope_clause(m.Unit, user) is None)
-    if cacheable:
-        hit = _CHART.get("all")
-        if hit and hit[0] == key and time.monotonic() - hit[1] < CHART_TTL:
-            return hit[2]
-    data = _unit_bars(user, bounds)
-    if cacheable:
-        _CHART["all"] = (key, time.monotonic(), data)
-    return data
+    whole-county scope (office, convener, viewer) it is kept in the app's cache for a minute. The
+    cards beside it are always live."""
+    if scope_clause(m.MatterAssignment, user) is not None:
+        return _unit_bars(user, bounds)
+    key = "unit_bars:" + caching.digest(bounds, scope_clause(m.Unit, user) is None)
+    return caching.cached(key, lambda: _unit_bars(user, bounds), CHART_TTL)
 
 
 def _unit_bars(user, bounds) -> dict:

@@ -36,6 +36,7 @@ from app.services import settings
 from app.services.errors import BusinessError
 from app.services.identifiers import format_doc_number
 from app.services.numbering import next_sequence
+from app.services import notifications
 
 METRICS = [  # key, label, short column title for the PDF
     ("lead", "牵头办理事项", "牵头"),
@@ -287,10 +288,8 @@ def issue_evaluation(session, evaluation: m.Evaluation, user) -> m.Evaluation:
     evaluation.status = "issued"
     evaluation.issued_at = now()
     evaluation.document_date = today
-    from app.services.notifications import notify_unit
-
     for entry in evaluation.entries:
-        notify_unit(session, entry.unit_id, f"{evaluation.number}《{evaluation.title}》已印发",
+        notifications.notify_unit(session, entry.unit_id, f"{evaluation.number}《{evaluation.title}》已印发",
                     f"/evaluation/show/{evaluation.id}")
     return evaluation
 

@@ -12,36 +12,36 @@ Each unit's part is a MatterAssignment (pending 待签收 → signed 已签收 �
   a co-unit signs or replies, a unit asks for an extension, or the office sends a reply back.
 * It is ``replied`` when the LEAD unit has replied; co-units sign and reply on their own parts
   (also after the lead replied), but their replies do not change the matter's status.
+
+Elsewhere: lists and alerts in matter_queries.py, the daily automatic reminders in
+matter_reminders.py and their e-mail in matter_mail.py, the letters' PDF data in letters.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 from typing import Iterable, Optional
-
-from sqlalchemy import Date, and_, case, cast, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from app import models as m
 from app.models.base import now
-from app.models.supervision import OPEN_MATTER_STATUSES
+from app.models.supervision import ACTIVE_STATUSES, OPEN_MATTER_STATUSES
 from app.security.permissions import can, require
-from app.security.scope import scoped
 from app.services import calendar, settings
-from app.services.alert_sql import alert_bounds
 from app.services.errors import BusinessError, PermissionRefused
 from app.services.identifiers import format_doc_number
+from app.services import notifications
 from app.services.numbering import next_sequence
-from app.services.workdays import ALERT_LEVELS, deadline_alert
+# the lists, alerts and letters were here before they had modules of their own: `matters.X` still works
+from app.services.letters import letter_data, letterhead, reply_data  # noqa: F401
+from app.services.matter_queries import (BOARD_STATUSES, SEVERITY, AlertContext, alert_of, board,  # noqa: F401
+                                         count_escalated, count_unit_inbox, escalated_matters, unit_counts,
+                                         unit_inbox)
 
 EVENT_LABELS = {
     "create": "拟办", "edit": "修改", "send": "函告", "sign": "签收", "start": "开始办理", "reply": "函复",
     "close": "办结", "return": "退回", "remind": "催办", "auto_remind": "自动催办", "extend": "申请延期",
     "extension_approve": "同意延期", "extension_refuse": "不同意延期", "cancel": "撤销", "request": "协调申请",
 }
-#: statuses in which units still act on their parts (co-units may finish after the lead replied)
-ACTIVE_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
 MAX_REASON = 2000
 
 
@@ -100,9 +100,7 @@ def parse_date(value, label: str) -> dt.date:
 
 
 def _notify_office(session, message: str, link: str, permission: str = "can_close") -> None:
-    from app.services.notifications import notify_office
-
-    notify_office(session, message, link, permission=permission, resource="Matter")
+    notifications.notify_office(session, message, link, permission=permission, resource="Matter")
 
 
 def _link(matter: m.Matter) -> str:
@@ -218,10 +216,8 @@ def dispatch_matter(session, matter: m.Matter, user, note: str | None = None) ->
     matter.status = "sent"
     matter.sent_at = now()
     add_event(session, matter, user, "send", f"函告 {matter.letter_number}" + (f"：{note}" if note else ""))
-    from app.services.notifications import notify_unit
-
     for part in matter.assignments:
-        notify_unit(session, part.unit_id, f"新函告：{_name(matter)}（{part.role_label}）", _link(matter))
+        notifications.notify_unit(session, part.unit_id, f"新函告：{_name(matter)}（{part.role_label}）", _link(matter))
     return matter
 
 
@@ -339,9 +335,7 @@ def approve_extension(session, matter: m.Matter, user, deadline=None, note: str 
     add_event(session, matter, user, "extension_approve",
               f"同意{request.unit.name}的延期申请，办理期限由{old.isoformat() if old else '未定'}延至{new_deadline.isoformat()}"
               + (f"：{note}" if note else ""), unit_id=request.unit_id)
-    from app.services.notifications import notify_unit
-
-    notify_unit(session, request.unit_id, f"延期申请已同意，新期限{new_deadline.isoformat()}：{_name(matter)}", _link(matter))
+    notifications.notify_unit(session, request.unit_id, f"延期申请已同意，新期限{new_deadline.isoformat()}：{_name(matter)}", _link(matter))
     return request
 
 
@@ -354,9 +348,7 @@ def refuse_extension(session, matter: m.Matter, user, note: str) -> m.ExtensionR
     request.status, request.decided_at, request.decided_by_id, request.decision_note = "refused", now(), user.id, note
     add_event(session, matter, user, "extension_refuse", f"不同意{request.unit.name}的延期申请：{note}",
               unit_id=request.unit_id)
-    from app.services.notifications import notify_unit
-
-    notify_unit(session, request.unit_id, f"延期申请未获同意：{_name(matter)}", _link(matter))
+    notifications.notify_unit(session, request.unit_id, f"延期申请未获同意：{_name(matter)}", _link(matter))
     return request
 
 
@@ -370,10 +362,8 @@ def close_matter(session, matter: m.Matter, user, note: str | None = None) -> m.
     waiting = [a.unit.name for a in matter.assignments if a.status != "replied"]
     add_event(session, matter, user, "close", "办结" + (f"：{note}" if note else "")
               + (f"（配合单位{'、'.join(waiting)}未函复）" if waiting else ""))
-    from app.services.notifications import notify_unit
-
     for part in matter.assignments:
-        notify_unit(session, part.unit_id, f"事项已办结：{_name(matter)}", _link(matter))
+        notifications.notify_unit(session, part.unit_id, f"事项已办结：{_name(matter)}", _link(matter))
     return matter
 
 
@@ -387,9 +377,7 @@ def return_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
     lead.status, lead.replied_at, lead.replied_by_id = "signed", None, None
     matter.status, matter.replied_at = "in_progress", None
     add_event(session, matter, user, "return", f"退回{lead.unit.name}的函复：{reason}", unit_id=lead.unit_id)
-    from app.services.notifications import notify_unit
-
-    notify_unit(session, lead.unit_id, f"函复被退回，请补充办理：{_name(matter)}（{reason[:100]}）", _link(matter))
+    notifications.notify_unit(session, lead.unit_id, f"函复被退回，请补充办理：{_name(matter)}（{reason[:100]}）", _link(matter))
     return matter
 
 
@@ -403,10 +391,8 @@ def cancel_matter(session, matter: m.Matter, user, reason: str) -> m.Matter:
     matter.status, matter.cancel_reason = "cancelled", reason
     add_event(session, matter, user, "cancel", f"撤销：{reason}")
     if was_sent:
-        from app.services.notifications import notify_unit
-
         for part in matter.assignments:
-            notify_unit(session, part.unit_id, f"事项已撤销：{_name(matter)}", _link(matter))
+            notifications.notify_unit(session, part.unit_id, f"事项已撤销：{_name(matter)}", _link(matter))
     return matter
 
 
@@ -416,8 +402,6 @@ def remind_matter(session, matter: m.Matter, user, note: str | None = None) -> l
     if matter.status not in OPEN_MATTER_STATUSES:
         raise BusinessError(f"事项{_name(matter)}当前状态为“{matter.status_label}”，不需要催办", 409)
     note = _text(note, "催办意见", required=False)
-    from app.services.notifications import notify_unit
-
     reminders = []
     for part in matter.assignments:
         if part.status == "replied":
@@ -427,7 +411,7 @@ def remind_matter(session, matter: m.Matter, user, note: str | None = None) -> l
                               created_by_id=getattr(user, "id", None))
         session.add(reminder)
         reminders.append(reminder)
-        notify_unit(session, part.unit_id, f"催办：{_name(matter)}，办理期限{_deadline_text(matter)}"
+        notifications.notify_unit(session, part.unit_id, f"催办：{_name(matter)}，办理期限{_deadline_text(matter)}"
                     + (f"。{note}" if note else ""), _link(matter))
     if reminders:
         add_event(session, matter, user, "remind",
@@ -452,214 +436,8 @@ def _deadline_text(matter: m.Matter) -> str:
     return matter.deadline.isoformat() if matter.deadline else "未定"
 
 
-# --------------------------------------------------------------------------- alerts and lists
+# --------------------------------------------------------------------------- what the matter page offers
 
-class AlertContext:
-    """Alert computation with the calendar and thresholds read once (lists call it per row)."""
-
-    def __init__(self, on: Optional[dt.date] = None):
-        self.today = on or calendar.today()
-        self.calendar = calendar.work_calendar()
-        self.near = settings.get_int("near_deadline_workdays")
-        self.escalate = max(1, settings.get_int("escalate_workdays"))
-
-    def __call__(self, deadline: Optional[dt.date], done: bool) -> str:
-        return deadline_alert(deadline, self.today, self.calendar, max(0, self.near), self.escalate, done)
-
-    def of_matter(self, matter: m.Matter) -> str:
-        return self(matter.deadline, matter.status not in OPEN_MATTER_STATUSES)
-
-    def of_part(self, part: m.MatterAssignment) -> str:
-        matter = part.matter
-        return self(matter.deadline, part.status == "replied" or matter.status not in ACTIVE_STATUSES)
-
-    def overdue_workdays(self, deadline: Optional[dt.date]) -> int:
-        return self.calendar.workdays_overdue(deadline, self.today) if deadline else 0
-
-
-def alert_of(matter: m.Matter) -> str:
-    return calendar.alert_for(matter.deadline, matter.status not in OPEN_MATTER_STATUSES)
-
-
-SEVERITY = {level: index for index, level in enumerate(ALERT_LEVELS)}
-
-
-def escalated_matters(session, user, on: Optional[dt.date] = None, limit: Optional[int] = None) -> list[m.Matter]:
-    """Open matters N working days past the deadline (setting escalate_workdays): listed for the
-    next bulletin / joint meeting (通报、转相关职能部门). Scoped to what `user` may see."""
-    bounds = alert_bounds(AlertContext(on))
-    query = scoped(session.query(m.Matter).filter(m.Matter.status.in_(OPEN_MATTER_STATUSES),
-                                                  bounds.at_least(m.Matter.deadline, "escalated")), m.Matter, user)
-    query = query.options(lazyload(m.Matter.assignments), lazyload(m.Matter.category)).order_by(m.Matter.deadline, m.Matter.id)
-    return query.limit(limit).all() if limit else query.all()
-
-
-def count_escalated(session, user, on: Optional[dt.date] = None) -> int:
-    bounds = alert_bounds(AlertContext(on))
-    query = session.query(func.count(m.Matter.id)).filter(m.Matter.status.in_(OPEN_MATTER_STATUSES),
-                                                          bounds.at_least(m.Matter.deadline, "escalated"))
-    return scoped(query, m.Matter, user).scalar()
-
-
-def _nulls_last(column):
-    return case((column.is_(None), 1), else_=0)
-
-
-def _inbox_query(session, user, unit_id: int):
-    return scoped(session.query(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-                  .filter(m.MatterAssignment.unit_id == unit_id, m.MatterAssignment.status != "replied",
-                          m.Matter.status.in_(ACTIVE_STATUSES)), m.Matter, user)
-
-
-def unit_inbox(session, user, on: Optional[dt.date] = None, limit: Optional[int] = None,
-               offset: int = 0) -> list[tuple[m.MatterAssignment, str]]:
-    """本单位待办: the unit's parts not yet replied, most urgent first, with their alert.
-
-    Sorted in SQL (alert tier from `alert_bounds`, then 待签收 first, deadline, matter), so a page
-    of `limit` rows reads only those rows."""
-    unit_id = getattr(user, "unit_id", None)
-    if unit_id is None:
-        return []
-    ctx = AlertContext(on)
-    severity = alert_bounds(ctx).severity(m.Matter.deadline)
-    query = (_inbox_query(session, user, unit_id)
-             .options(contains_eager(m.MatterAssignment.matter).lazyload(m.Matter.assignments),
-                      contains_eager(m.MatterAssignment.matter).lazyload(m.Matter.category))
-             .order_by(severity.desc(), case((m.MatterAssignment.status == "pending", 0), else_=1),
-                       _nulls_last(m.Matter.deadline), m.Matter.deadline, m.MatterAssignment.matter_id))
-    if limit:
-        query = query.limit(limit).offset(offset)
-    return [(part, ctx.of_part(part)) for part in query]
-
-
-def count_unit_inbox(session, user) -> int:
-    unit_id = getattr(user, "unit_id", None)
-    if unit_id is None:
-        return 0
-    return _inbox_query(session, user, unit_id).with_entities(func.count(m.MatterAssignment.id)).scalar()
-
-
-BOARD_STATUSES = OPEN_MATTER_STATUSES + ("replied",)
-
-
-def board(session, user, *, unit_id: Optional[int] = None, status: Optional[str] = None,
-          alert: Optional[str] = None, on: Optional[dt.date] = None, limit: Optional[int] = None,
-          offset: int = 0) -> dict:
-    """督办台: open matters (and replies waiting to be closed) with alerts, and per-unit counts.
-
-    Filtered, sorted (alert tier, deadline) and paged in SQL; `total` is the number of rows
-    matching the filters. The per-unit counts are aggregates (see `unit_counts`)."""
-    ctx = AlertContext(on)
-    bounds = alert_bounds(ctx)
-    severity = case((m.Matter.status.in_(OPEN_MATTER_STATUSES), bounds.severity(m.Matter.deadline)), else_=0)
-    query = scoped(session.query(m.Matter).filter(m.Matter.status.in_(BOARD_STATUSES)), m.Matter, user)
-    if status in BOARD_STATUSES:
-        query = query.filter(m.Matter.status == status)
-    if unit_id:
-        query = query.filter(m.Matter.assignments.any(m.MatterAssignment.unit_id == unit_id))
-    if alert in ALERT_LEVELS:
-        query = query.filter(severity == SEVERITY[alert])
-    escalated = scoped(select(func.count(m.Matter.id)).where(
-        m.Matter.status.in_(OPEN_MATTER_STATUSES), bounds.at_least(m.Matter.deadline, "escalated")), m.Matter, user)
-    total, escalated_total = query.with_entities(func.count(m.Matter.id), escalated.scalar_subquery()).one()
-    query = query.options(lazyload(m.Matter.category), lazyload(m.Matter.case),
-                          joinedload(m.Matter.assignments)).order_by(
-        severity.desc(), _nulls_last(m.Matter.deadline), m.Matter.deadline, m.Matter.id)
-    if limit:
-        query = query.limit(limit).offset(offset)
-    rows = [(matter, ctx.of_matter(matter)) for matter in query]
-    return {"rows": rows, "total": total, "escalated_total": escalated_total or 0,
-            "units": unit_counts(session, user, ctx), "today": ctx.today}
-
-
-def _date_of(column):
-    """The calendar day of a timestamp column, comparable with a DATE on both backends."""
-    from app.extensions import db
-
-    if db.engine.dialect.name == "sqlite":
-        return func.date(column)
-    return cast(column, Date)
-
-
-def _days_after(column, days: int):
-    from app.extensions import db
-
-    if db.engine.dialect.name == "sqlite":
-        return func.date(column, f"+{int(days)} days")
-    return column + int(days)
-
-
-LATE_WINDOW_DAYS = 31  # a deadline on a holiday moves to the next working day: never this far
-
-
-_REPLY_STATS: dict = {}      # (today, …) → (loaded at, stats): the all-time reply record, whole-county scope
-REPLY_STATS_TTL = 60.0       # seconds; "按期函复" on the 督办台 may be this old
-
-
-def _reply_stats(session, user, ctx: AlertContext) -> dict[int, dict]:
-    """Per unit, over every sent matter: parts replied, and replied on time (the reply day not after
-    the effective deadline — a deadline on a holiday moves to the next working day). A scan of all
-    parts ever sent, so for the whole-county scope it is kept per process for a minute."""
-    import time
-
-    from flask import current_app
-
-    from app.security.scope import scope_clause
-
-    key = (ctx.today, ctx.calendar.holidays, ctx.calendar.extra_workdays)
-    cacheable = scope_clause(m.Matter, user) is None and not current_app.testing
-    if cacheable:
-        hit = _REPLY_STATS.get("all")
-        if hit and hit[0] == key and time.monotonic() - hit[1] < REPLY_STATS_TTL:
-            return hit[2]
-    part, matter = m.MatterAssignment, m.Matter
-    reply_day = _date_of(part.replied_at)
-    on_deadline = or_(matter.deadline.is_(None), and_(part.replied_at.is_not(None), reply_day <= matter.deadline))
-    base = scoped(session.query(part.unit_id).join(matter, matter.id == part.matter_id)
-                  .filter(matter.status.not_in(("draft", "cancelled")), part.status == "replied"), m.Matter, user)
-    # replies after the nominal deadline but within the window come back grouped by (deadline,
-    # reply day) and are checked against the calendar; all others are summed per unit
-    late = and_(part.replied_at.is_not(None), reply_day > matter.deadline,
-                reply_day <= _days_after(matter.deadline, LATE_WINDOW_DAYS))
-    late_deadline = case((late, matter.deadline), else_=None)
-    late_day = case((late, reply_day), else_=None)
-    rows = base.with_entities(part.unit_id, late_deadline, late_day, func.count(),
-                              func.sum(case((on_deadline, 1), else_=0))).group_by(part.unit_id, late_deadline, late_day)
-    stats: dict[int, dict] = {}
-    for uid, deadline, day, n, on_time in rows:
-        row = stats.setdefault(uid, {"replied": 0, "on_time": 0})
-        row["replied"] += int(n)
-        row["on_time"] += int(on_time or 0)
-        if deadline is not None and day is not None:
-            deadline = deadline if isinstance(deadline, dt.date) else dt.date.fromisoformat(str(deadline)[:10])
-            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
-            if day <= ctx.calendar.effective_deadline(deadline):
-                row["on_time"] += int(n)
-    if cacheable:
-        _REPLY_STATS["all"] = (key, time.monotonic(), stats)
-    return stats
-
-
-def unit_counts(session, user, ctx: AlertContext) -> list[dict]:
-    """Per unit: open parts, overdue open parts (now, one aggregate over open matters), parts
-    replied and replied on time (all sent matters, `_reply_stats`)."""
-    bounds = alert_bounds(ctx)
-    part, matter = m.MatterAssignment, m.Matter
-    current = (session.query(part.unit_id).join(matter, matter.id == part.matter_id)
-               .filter(matter.status.in_(OPEN_MATTER_STATUSES), part.status != "replied"))
-    current = scoped(current, m.Matter, user).with_entities(
-        part.unit_id, func.count(), func.sum(case((bounds.at_least(matter.deadline, "overdue"), 1), else_=0))
-    ).group_by(part.unit_id)
-    stats = {uid: {"open": int(n_open or 0), "overdue": int(n_overdue or 0), "replied": 0, "on_time": 0}
-             for uid, n_open, n_overdue in current}
-    for uid, row in _reply_stats(session, user, ctx).items():
-        stats.setdefault(uid, {"open": 0, "overdue": 0, "replied": 0, "on_time": 0}).update(row)
-    if not stats:
-        return []
-    units = {u.id: u for u in session.query(m.Unit).filter(m.Unit.id.in_(list(stats)))}
-    result = [{"unit": units[uid], **row} for uid, row in stats.items() if uid in units]
-    result.sort(key=lambda r: (-r["overdue"], -r["open"], r["unit"].sort_order, r["unit"].id))
-    return result
 def allowed_actions(matter: m.Matter, user) -> set[str]:
     """The workflow steps the page offers this user (the services check again on submit)."""
     actions: set[str] = set()
@@ -685,156 +463,3 @@ def allowed_actions(matter: m.Matter, user) -> set[str]:
                 actions.add("extend")
     step_permission = {"edit": "edit", "start": "reply"}
     return {a for a in actions if can(user, step_permission.get(a, a), "Matter")}
-
-
-# --------------------------------------------------------------------------- automatic reminders (cron)
-
-@dataclass
-class ReminderRun:
-    created: list = field(default_factory=list)   # (matter, unit, alert)
-    mailed: int = 0
-    mail_errors: list = field(default_factory=list)
-
-
-AUTO_TEXT = {"near": "即将到期", "overdue": "已逾期", "escalated": "严重逾期（将列入通报）"}
-
-
-def auto_reminders(session, on: Optional[dt.date] = None) -> ReminderRun:
-    """Reminders for parts near or past the deadline: once per matter, unit, threshold and deadline.
-
-    The threshold key carries the deadline (e.g. ``near:2026-04-15``), so an approved extension
-    starts a new round; running the command again the same day (or next day) adds nothing.
-    """
-    from app.services.notifications import notify_unit
-
-    ctx = AlertContext(on)
-    run = ReminderRun()
-    parts = (session.query(m.MatterAssignment).join(m.Matter, m.Matter.id == m.MatterAssignment.matter_id)
-             .filter(m.Matter.status.in_(OPEN_MATTER_STATUSES), m.Matter.deadline.is_not(None),
-                     m.MatterAssignment.status != "replied")
-             .order_by(m.Matter.deadline, m.Matter.id, m.MatterAssignment.id))
-    candidates = []
-    for part in parts:
-        alert = ctx.of_part(part)
-        if alert in AUTO_TEXT:
-            candidates.append((part, alert, f"{alert}:{part.matter.deadline.isoformat()}"))
-    if not candidates:
-        return run
-    matter_ids = {part.matter_id for part, _, _ in candidates}
-    existing = {(r.matter_id, r.unit_id, r.threshold) for r in session.query(m.Reminder).filter(
-        m.Reminder.matter_id.in_(matter_ids), m.Reminder.kind == "auto")}
-    for part, alert, threshold in candidates:
-        if (part.matter_id, part.unit_id, threshold) in existing:
-            continue
-        matter = part.matter
-        text = f"{AUTO_TEXT[alert]}：{_name(matter)}，办理期限{_deadline_text(matter)}"
-        if alert != "near":
-            text += f"，已超期{ctx.overdue_workdays(matter.deadline)}个工作日"
-        session.add(m.Reminder(matter_id=part.matter_id, unit_id=part.unit_id, threshold=threshold, kind="auto",
-                               note=text, created_at=now()))
-        notify_unit(session, part.unit_id, "自动催办：" + text, _link(matter))
-        add_event(session, matter, None, "auto_remind", f"{part.unit.name}：{AUTO_TEXT[alert]}", unit_id=part.unit_id)
-        existing.add((part.matter_id, part.unit_id, threshold))
-        run.created.append((matter, part.unit, alert, text))
-    return run
-
-
-def reminder_emails(session, run: ReminderRun) -> dict[str, list[str]]:
-    """address -> lines: the unit's own e-mail and its active liaison users' addresses."""
-    by_unit: dict[int, list[str]] = {}
-    units: dict[int, m.Unit] = {}
-    for _matter, unit, _alert, text in run.created:
-        by_unit.setdefault(unit.id, []).append(text)
-        units[unit.id] = unit
-    mails: dict[str, list[str]] = {}
-    if not by_unit:
-        return mails
-    users = session.query(m.AppUser).filter(m.AppUser.unit_id.in_(by_unit), m.AppUser.active.is_(True))
-    addresses: dict[int, set[str]] = {uid: ({units[uid].email} if units[uid].email else set()) for uid in by_unit}
-    for user in users:
-        if user.email and "@" in user.email and not user.email.endswith(".invalid"):  # placeholder addresses
-            addresses[user.unit_id].add(user.email)
-    for uid, lines in by_unit.items():
-        for address in sorted(addresses[uid]):
-            mails.setdefault(address, []).extend(lines)
-    return mails
-
-
-def send_reminder_mail(config, mails: dict[str, list[str]], run: ReminderRun) -> None:
-    """E-mail through SMTP (MAIL_SERVER etc.); a failure is reported, the reminders stay recorded."""
-    import smtplib
-    from email.message import EmailMessage
-
-    if not config.get("MAIL_SERVER") or not mails:
-        return
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=30) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-            for address, lines in mails.items():
-                message = EmailMessage()
-                message["Subject"] = f"【{settings.get('mechanism_name')}】协调事项催办提醒（{len(lines)}项）"
-                message["From"] = config.get("MAIL_FROM") or "noreply@localhost"
-                message["To"] = address
-                message.set_content("您单位承办的下列协调事项需要尽快办理：\n\n" + "\n".join(
-                    f"{i}. {line}" for i, line in enumerate(lines, 1)) + "\n\n请登录平台查看并办理。")
-                try:
-                    smtp.send_message(message)
-                    run.mailed += 1
-                except smtplib.SMTPException as exc:
-                    run.mail_errors.append(f"{address}: {exc}")
-    except (OSError, smtplib.SMTPException) as exc:
-        run.mail_errors.append(f"SMTP {config['MAIL_SERVER']}: {exc}")
-
-
-# --------------------------------------------------------------------------- letters (PDF data)
-
-def letterhead():
-    from app.pdf.data import Letterhead
-
-    office = settings.get("office_name")
-    return Letterhead(org_name=settings.get("org_name"), issuer=office)
-
-
-def letter_data(matter: m.Matter):
-    """函告 data from the matter and the settings (office name, contact, numbers)."""
-    from app.pdf.data import LetterData
-
-    co = [u.name for u in matter.co_units]
-    body = (matter.content or "").strip()
-    if co:
-        body = (body + "\n" if body else "") + f"本事项由{matter.lead_unit.name}牵头办理，{'、'.join(co)}配合办理。"
-    if body and not body.rstrip().endswith(("特此函告。", "特此函告")):
-        body += "\n特此函告。"
-    when = matter.sent_at.date() if matter.sent_at else calendar.today()
-    return LetterData(head=letterhead(), number=matter.letter_number or "", title=matter.title,
-                      recipient=matter.lead_unit.name, cc_units=co, body=body or "特此函告。",
-                      deadline=matter.deadline, contact_name=matter.contact_name or settings.get("contact_name"),
-                      contact_phone=matter.contact_phone or settings.get("contact_phone"), date=when)
-
-
-def reply_data(session, matter: m.Matter, part: m.MatterAssignment):
-    """函复 data of one unit's reply (the lead's by default)."""
-    from app.pdf.data import ReplyData
-
-    if part.status != "replied" or not part.reply_content:
-        raise BusinessError(f"{part.unit.name}尚未函复该事项", 409)
-    replier = session.get(m.AppUser, part.replied_by_id) if part.replied_by_id else None
-    unit = part.unit
-    # first_name holds the person's name; last_name is the position (职务), not part of a contact line
-    contact = unit.liaison_name or ((replier.first_name or "").strip() if replier else "")
-    phone = unit.liaison_phone or (getattr(replier, "phone", None) or "")
-    core = matter.title.strip()
-    core = core[2:] if core.startswith("关于") else core
-    core = core[:-2] if core.endswith("的函") else core
-    title = f"关于{core}的复函"  # 关于协助申报税收债权的函 → 关于协助申报税收债权的复函
-    body = part.reply_content
-    if not body.rstrip().endswith(("特此函复。", "特此函复")):
-        body += "\n特此函复。"
-    return ReplyData(head=letterhead(), unit_name=unit.document_name, number=part.reply_number or "", title=title,
-                     recipient=settings.get("office_name"), original_title=matter.title,
-                     original_number=matter.letter_number or "", body=body, result=part.reply_result or "",
-                     contact_name=contact or "", contact_phone=phone or "",
-                     date=(part.replied_at or now()).date())

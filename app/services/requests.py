@@ -601,7 +601,7 @@ def results_pdf(session, user, case: m.Case, requests: list[m.CoordinationReques
     """One 核查结果 document for the case: a summary table of every item, then each unit's answer."""
     from app.pdf.checks import CheckAnswer, CheckResultLine, CheckResultsData, build_check_results
     from app.pdf.gbt9704 import cn_date
-    from app.services.matters import letterhead
+    from app.services.letters import letterhead
 
     approved = [r for r in requests if r.kind == "check" and r.status == "accepted"]
     rows = result_rows(session, user, approved)

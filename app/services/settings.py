@@ -1,14 +1,12 @@
 """Settings an administrator changes on the settings page, with their defaults.
 
-Read through `get()`; values are cached per process for a few seconds so that list pages do not
-query the settings table on every row, and refreshed as soon as an admin saves (version bump).
+Read through `get()`; values are read once per request and kept in the app's cache
+(app/services/caching.py) so that list pages do not query the settings table on every row; an
+admin's save deletes them from the cache (`invalidate`), for every worker when the cache is Redis.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
-from flask import current_app
+from app.services import caching
 
 DEFAULTS: list[tuple[str, str, str, str, str]] = [
     # key, default, label, type, description
@@ -28,14 +26,8 @@ DEFAULTS: list[tuple[str, str, str, str, str]] = [
 ]
 
 
-@dataclass
-class _Cache:
-    values: dict
-    loaded_at: float
-
-
-_cache: _Cache | None = None
-TTL_SECONDS = 5.0
+CACHE_KEY = "settings"
+TTL_SECONDS = 5  # how stale another worker's copy may be without a shared (Redis) cache
 
 
 def _load() -> dict:
@@ -49,14 +41,7 @@ def _load() -> dict:
 
 
 def all_values() -> dict:
-    global _cache
-    if current_app.testing:  # no cache across requests under test; still one read per request
-        from app.services.request_memo import once_per_request
-
-        return once_per_request("settings", _load)
-    if _cache is None or time.monotonic() - _cache.loaded_at > TTL_SECONDS:
-        _cache = _Cache(_load(), time.monotonic())
-    return _cache.values
+    return caching.cached(CACHE_KEY, _load, TTL_SECONDS)
 
 
 def get(key: str) -> str:
@@ -71,11 +56,8 @@ def get_int(key: str) -> int:
 
 
 def invalidate() -> None:
-    global _cache
-    from app.services.request_memo import forget
-
-    _cache = None
-    forget("settings")
+    """After an administrator's save: every worker reads the settings anew."""
+    caching.forget(CACHE_KEY)
 
 
 def ensure_defaults(session) -> int:

@@ -1,8 +1,7 @@
 """Pages and API resources, registered by mechanism. The menu mirrors the founding document."""
 from __future__ import annotations
 
-# menu item name -> [(resource permission name, permission)] that make the entry visible to a role
-MENU_RESOURCES: dict[str, set[tuple[str, str]]] = {}
+from app.security.menu_access import MENU_RESOURCES, record_menu_entry  # noqa: F401  (MENU_RESOURCES: the old name)
 
 MENU_ORDER = ["工作台", "督促推进", "会议机制", "信息共享", "风险评估", "联合调研及提案", "重点案件协调组",
               "评价与监督", "基础数据", "系统管理", "Security"]
@@ -16,16 +15,13 @@ CATEGORY_ICONS = {
 def add_view(appbuilder, view, name: str, category: str, icon: str = "fa-list", permission: str = "can_list"):
     appbuilder.add_view(view, name, icon=icon, category=category,
                         category_icon=CATEGORY_ICONS.get(category, "fa-folder"))
-    resource = view.class_permission_name or view.__name__
-    MENU_RESOURCES.setdefault(name, set()).add((resource, permission))
-    MENU_RESOURCES.setdefault(category, set()).add((resource, permission))
+    record_menu_entry(name, category, view.class_permission_name or view.__name__, permission)
 
 
 def add_link(appbuilder, name: str, href: str, category: str, resource: str, permission: str, icon: str = "fa-link"):
     appbuilder.add_link(name, href=href, icon=icon, category=category,
                         category_icon=CATEGORY_ICONS.get(category, "fa-folder"))
-    MENU_RESOURCES.setdefault(name, set()).add((resource, permission))
-    MENU_RESOURCES.setdefault(category, set()).add((resource, permission))
+    record_menu_entry(name, category, resource, permission)
 
 
 def register_views(appbuilder) -> None:

@@ -385,7 +385,8 @@ def install_search_defaults() -> None:
     converter._fyld_contains_first = True
 
 
-# At import: app.security.manager imports this module, so FAB's own user and role forms (built while
-# AppBuilder starts, before app.views.register_views) get the blank entry too.
+# At import: the factory imports the security pages (app/views/security.py, which imports this module)
+# before AppBuilder starts, so FAB's own user and role forms (built then, before register_views) get
+# the blank entry too.
 install_select_defaults()
 install_search_defaults()

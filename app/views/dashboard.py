@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError

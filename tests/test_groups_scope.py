@@ -101,7 +101,7 @@ def test_dissolve(app, clients, factory):
     assert office.post(url, json={"date": "2026-02-01", "reason": "案件终结"}).status_code == 422  # before set-up
     assert office.post(url, json={"date": "四月", "reason": "案件终结"}).status_code == 422
     response = office.post(url, json={"date": "2026-09-30", "reason": "破产程序终结"})
-    assert response.status_code == 200 and response.json["status"] == "dissolved"
+    assert response.status_code == 200 and response.json["result"]["status"] == "dissolved"
     db.session.refresh(group)
     assert (group.dissolved_date, group.dissolve_reason) == (dt.date(2026, 9, 30), "破产程序终结")
     assert office.post(url, json={"reason": "again"}).status_code == 409
@@ -116,7 +116,7 @@ def test_work_log_and_case_page(app, clients, factory):
     group = _group(factory)
     office = clients.api("office")
     response = office.post(f"/api/v1/group/{group.id}/worklog", json={"date": "2026-03-05", "content": "召开第一次协调会"})
-    assert response.status_code == 201 and response.json["author"] == "office"
+    assert response.status_code == 201 and response.json["result"]["author"] == "office"
     assert office.post(f"/api/v1/group/{group.id}/worklog", json={"content": " "}).status_code == 422
     with app.test_request_context():
         from flask import url_for

@@ -47,18 +47,18 @@ def test_research_states_and_contributions(app, clients, factory):
     assert clients.api("viewer").post(f"/api/v1/research/{pk}/start").status_code == 403
     assert office.post(f"/api/v1/research/{pk}/complete").status_code == 409  # not started
     response = office.post(f"/api/v1/research/{pk}/start")
-    assert response.status_code == 200 and response.json["status"] == "ongoing"
+    assert response.status_code == 200 and response.json["result"]["status"] == "ongoing"
     assert office.post(f"/api/v1/research/{pk}/start").status_code == 409
 
     # a participating unit contributes (dated, with its name); a non-participant is told it does not exist
     response = tax.post(f"/api/v1/research/{pk}/contribute", json={"text": "梳理了近三年欠税情况。"})
     assert response.status_code == 200, response.json
-    assert "县税务局" in response.json["findings"] and "梳理了近三年欠税情况" in response.json["findings"]
-    assert dt.date.today().isoformat() in response.json["findings"]
+    assert "县税务局" in response.json["result"]["findings"] and "梳理了近三年欠税情况" in response.json["result"]["findings"]
+    assert dt.date.today().isoformat() in response.json["result"]["findings"]
     assert tax.post(f"/api/v1/research/{pk}/contribute", json={"text": "  "}).status_code == 422
     assert hr.post(f"/api/v1/research/{pk}/contribute", json={"text": "x"}).status_code == 404
     assert office.post(f"/api/v1/research/{pk}/contribute", json={"text": "x"}).status_code == 403
-    second = tax.post(f"/api/v1/research/{pk}/contribute", json={"text": "第二次补充。"}).json["findings"]
+    second = tax.post(f"/api/v1/research/{pk}/contribute", json={"text": "第二次补充。"}).json["result"]["findings"]
     assert "梳理了近三年欠税情况" in second and second.count("县税务局") == 2
 
     # the participant attaches a file; only participants (and the office) read it
@@ -79,7 +79,7 @@ def test_research_states_and_contributions(app, clients, factory):
     db.session.commit()
     assert office.post(f"/api/v1/research/{pk}/complete", json={}).status_code == 422
     response = office.post(f"/api/v1/research/{pk}/complete", json={"report": "调研报告正文"})
-    assert response.status_code == 200 and response.json["status"] == "completed"
+    assert response.status_code == 200 and response.json["result"]["status"] == "completed"
     assert tax.post(f"/api/v1/research/{pk}/contribute", json={"text": "迟到"}).status_code == 409
     assert office.put(f"/api/v1/research/{pk}", json={"topic": "改"}).status_code == 409
     assert office.post(f"/api/v1/research/{pk}/complete").status_code == 409
@@ -121,8 +121,8 @@ def test_proposal_through_a_meeting_into_the_policy_library(app, clients, factor
     assert office.post(f"{url}/submit", json={"meeting_id": 999999}).status_code == 404
     response = office.post(f"{url}/submit", json={"meeting_id": joint.id})
     assert response.status_code == 200, response.json
-    assert response.json["status"] == "submitted"
-    topic = db.session.get(m.MeetingTopic, response.json["topic_id"])
+    assert response.json["result"]["status"] == "submitted"
+    topic = db.session.get(m.MeetingTopic, response.json["result"]["topic_id"])
     assert topic.proposal_id == proposal.id and topic.meeting_id == joint.id
     assert office.put(url, json={"title": "改"}).status_code == 409  # under review: not editable
     assert office.post(f"{url}/submit", json={"meeting_id": joint.id}).status_code == 409
@@ -134,8 +134,8 @@ def test_proposal_through_a_meeting_into_the_policy_library(app, clients, factor
     assert office.post(f"{url}/review", json={"outcome": "maybe"}).status_code == 422
     assert office.post(f"{url}/review", json={"outcome": "returned"}).status_code == 422  # note required
     response = office.post(f"{url}/review", json={"outcome": "returned", "note": "请补充税务注销流程"})
-    assert response.status_code == 200 and response.json["status"] == "returned"
-    assert "请补充税务注销流程" in response.json["review_note"]
+    assert response.status_code == 200 and response.json["result"]["status"] == "returned"
+    assert "请补充税务注销流程" in response.json["result"]["review_note"]
     assert office.post(f"{url}/issue").status_code == 409
 
     # revised and resubmitted to the next joint meeting, adopted there
@@ -145,14 +145,14 @@ def test_proposal_through_a_meeting_into_the_policy_library(app, clients, factor
     second.status = "held"
     db.session.commit()
     response = office.post(f"{url}/review", json={"outcome": "adopted", "note": "同意印发"})
-    assert response.json["status"] == "adopted"
-    assert "请补充税务注销流程" in response.json["review_note"] and "同意印发" in response.json["review_note"]
+    assert response.json["result"]["status"] == "adopted"
+    assert "请补充税务注销流程" in response.json["result"]["review_note"] and "同意印发" in response.json["result"]["review_note"]
 
     # issued: an operating guide enters the policies library, linked to the proposal
     assert tax.post(f"{url}/issue").status_code == 403
     response = office.post(f"{url}/issue", json={"doc_number": "平府院发〔2026〕1号", "publish_date": "2026-06-01"})
     assert response.status_code == 200, response.json
-    policy = db.session.get(m.Policy, response.json["policy_id"])
+    policy = db.session.get(m.Policy, response.json["result"]["policy_id"])
     assert (policy.kind, policy.proposal_id, policy.doc_number) == ("guide", proposal.id, "平府院发〔2026〕1号")
     assert "税务注销流程" in policy.content
     listed = tax.get("/api/v1/policy/").json

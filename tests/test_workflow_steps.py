@@ -84,3 +84,110 @@ def test_spec_declares_step_bodies_and_answers(sqlite_app):
     assert "assignments" in spec["components"]["schemas"][result]["properties"]
     reply = spec["paths"]["/api/v1/item/{pk}/reply"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in reply
+
+
+# --------------------------------------------------------------------------- the other mechanisms
+
+def _spec(app) -> dict:
+    from flask_appbuilder.api import BaseApi
+    from flask_appbuilder.api.manager import OpenApi
+
+    with app.test_request_context():
+        spec = OpenApi._create_api_spec("v1")
+        for view in app.appbuilder.baseviews:
+            if isinstance(view, BaseApi) and view.version == "v1":
+                view.add_api_spec(spec)
+        return spec.to_dict()
+
+
+def _body_schema(spec: dict, path: str) -> dict:
+    ref = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def _web(clients, username):
+    from flask import g
+
+    g.pop("_login_user", None)  # requests share the test's app context: drop the cached user
+    return clients.web(username)
+
+
+def _refused_alike(clients, username, api_path, page_path, body, message, back):
+    """The API answers 422 with `message`; the page flashes the same words and goes back to `back`."""
+    api = clients.api(username).post(api_path, json=body)
+    assert api.status_code == 422, api.get_json()
+    assert api.get_json()["message"] == message and api.get_json()["errors"]
+    page = _web(clients, username).post(page_path, data=body)
+    assert page.status_code == 302 and page.headers["Location"].endswith(back)
+    assert message in _web(clients, username).get(back).get_data(as_text=True)
+
+
+def test_meeting_steps_refused_alike_and_in_the_spec(app, clients, factory):
+    import datetime as dt
+
+    from app import models as m
+    from app.extensions import db
+
+    proposed = factory.meeting(kind="special", status="proposed", start_at=None, year=None, seq=None,
+                               units=("县税务局",))
+    _refused_alike(clients, "office", f"/api/v1/meeting/{proposed.id}/schedule", f"/meeting/schedule/{proposed.id}",
+                   {"start_at": "下周一上午"}, "会议时间格式无效，应为 YYYY-MM-DD HH:MM",
+                   f"/meeting/schedule/{proposed.id}")
+    scheduled = factory.meeting(units=("县税务局",), start_at=dt.datetime(2026, 12, 1, 9, 30))
+    _refused_alike(clients, "office", f"/api/v1/meeting/{scheduled.id}/cancel", f"/meeting/cancel/{scheduled.id}",
+                   {"reason": "  "}, "请填写取消原因", f"/meeting/show/{scheduled.id}")
+    db.session.expire_all()
+    assert db.session.get(m.Meeting, proposed.id).status == "proposed"
+    assert db.session.get(m.Meeting, scheduled.id).status == "scheduled"
+
+    spec = _spec(app)
+    schedule = _body_schema(spec, "/api/v1/meeting/{pk}/schedule")
+    assert schedule["properties"]["start_at"]["format"] == "date-time"
+    assert _body_schema(spec, "/api/v1/meeting/{pk}/decline")["required"] == ["reason"]
+    assert "201" in spec["paths"]["/api/v1/minutes/{pk}/amend"]["post"]["responses"]
+
+
+def test_group_steps_refused_alike_and_in_the_spec(app, clients, factory):
+    import datetime as dt
+
+    from app import models as m
+    from app.extensions import db
+
+    case = factory.case(enterprise_name="山西步骤测试有限公司")
+    group = factory.add(m.CoordinationGroup(name="步骤测试协调组", case=case, setup_date=dt.date(2026, 3, 1)))
+    _refused_alike(clients, "office", f"/api/v1/group/{group.id}/dissolve", f"/group/dissolve/{group.id}",
+                   {"date": "四月", "reason": "案件终结"}, "撤销日期格式无效，应为 YYYY-MM-DD", f"/group/show/{group.id}")
+    _refused_alike(clients, "office", f"/api/v1/group/{group.id}/task", f"/group/task/{group.id}",
+                   {"title": "协调资金", "deadline": "2026-12-31"}, "请选择牵头单位", f"/group/show/{group.id}")
+    db.session.expire_all()
+    assert db.session.get(m.CoordinationGroup, group.id).status == "active" and not group.tasks
+
+    spec = _spec(app)
+    task = _body_schema(spec, "/api/v1/group/{pk}/task")
+    assert set(task["required"]) == {"title", "lead_unit_id"}
+    assert task["properties"]["co_unit_ids"]["type"] == "array"
+    assert task["properties"]["deadline"]["format"] == "date"
+
+
+def test_research_steps_refused_alike_and_in_the_spec(app, clients, factory):
+    from app import models as m
+
+    project = m.ResearchProject(topic="步骤测试调研", status="ongoing",
+                                lead_unit=factory.unit("平陆县企业破产处置府院联动机制办公室"))
+    project.units = [factory.unit("县税务局")]
+    project = factory.add(project)
+    _refused_alike(clients, "tax", f"/api/v1/research/{project.id}/contribute", f"/research/contribute/{project.id}",
+                   {"text": " "}, "请填写补充的调研内容", f"/research/show/{project.id}")
+    proposal = m.Proposal(title="步骤测试提案", kind="guide", text="正文", status="submitted")
+    proposal.units = [factory.unit("县税务局")]
+    proposal = factory.add(proposal)
+    _refused_alike(clients, "office", f"/api/v1/proposal/{proposal.id}/review", f"/proposal/review/{proposal.id}",
+                   {"outcome": "maybe"}, "审议结果的取值无效：maybe；可选：adopted（审议通过）、returned（退回修改）",
+                   f"/proposal/show/{proposal.id}")
+
+    spec = _spec(app)
+    assert _body_schema(spec, "/api/v1/research/{pk}/contribute")["required"] == ["text"]
+    assert _body_schema(spec, "/api/v1/proposal/{pk}/review")["properties"]["outcome"]["enum"] == ["adopted",
+                                                                                                   "returned"]
+    upload = spec["paths"]["/api/v1/research/{pk}/attachment"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in upload

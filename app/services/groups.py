@@ -28,7 +28,8 @@ def check_active(group: m.CoordinationGroup) -> None:
         raise BusinessError("协调组已撤销，不能再安排任务或记录工作", 409)
 
 
-def dissolve_group(session, group: m.CoordinationGroup, user, date: Optional[dt.date], reason: str) -> m.CoordinationGroup:
+def dissolve_group(session, group: m.CoordinationGroup, user, date: Optional[dt.date] = None,
+                   reason: str = "") -> m.CoordinationGroup:
     """运行中 → 已撤销, with the date and the reason (e.g. the case concluded)."""
     check_active(group)
     reason = (reason or "").strip()

@@ -60,7 +60,7 @@ def assign_number(session, meeting: m.Meeting) -> int:
     return meeting.seq
 
 
-def prepare_new_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
+def prepare_new_meeting(session, meeting: m.Meeting, user) -> m.Meeting:
     """A meeting the office or a convener creates directly is scheduled and numbered at once."""
     require(user, "add", "Meeting", "直接安排会议（成员单位请提议召开专题会议）")
     if meeting.kind not in MEETING_KIND_LABELS:
@@ -80,7 +80,7 @@ def create_meeting(session, user, *, title: str, start_at: dt.datetime, kind: st
     meeting = m.Meeting(kind=kind, title=_text(title), start_at=start_at, place=place, chair=chair,
                         convener=convener, reason=reason)
     meeting.units = _dedupe_units(units)
-    prepare_new_meeting(session, user, meeting)
+    prepare_new_meeting(session, meeting, user)
     session.add(meeting)
     return meeting
 
@@ -111,7 +111,7 @@ def propose_meeting(session, user, *, title: str, reason: str, units: Iterable[m
     return meeting
 
 
-def schedule_meeting(session, user, meeting: m.Meeting, *, start_at: Optional[dt.datetime] = None,
+def schedule_meeting(session, meeting: m.Meeting, user, *, start_at: Optional[dt.datetime] = None,
                      place: str | None = None, chair: str | None = None, convener: str | None = None) -> m.Meeting:
     """提议中 → 已安排: the office fixes time and place; the meeting gets its number."""
     require(user, "schedule", "Meeting", "安排会议")
@@ -132,7 +132,7 @@ def schedule_meeting(session, user, meeting: m.Meeting, *, start_at: Optional[dt
     return meeting
 
 
-def decline_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
+def decline_meeting(session, meeting: m.Meeting, user, reason: str) -> m.Meeting:
     """提议中 → 不予召开, with the reason the proposing unit is told."""
     require(user, "decline", "Meeting", "答复会议提议")
     if meeting.status != "proposed":
@@ -147,7 +147,7 @@ def decline_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting
     return meeting
 
 
-def cancel_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
+def cancel_meeting(session, meeting: m.Meeting, user, reason: str) -> m.Meeting:
     """已安排 → 已取消 (the number stays used: 第N次 is never reassigned)."""
     require(user, "cancel", "Meeting", "取消会议")
     if meeting.status != "scheduled":
@@ -161,7 +161,7 @@ def cancel_meeting(session, user, meeting: m.Meeting, reason: str) -> m.Meeting:
     return meeting
 
 
-def hold_meeting(session, user, meeting: m.Meeting) -> m.Meeting:
+def hold_meeting(session, meeting: m.Meeting, user) -> m.Meeting:
     """已安排 → 已召开."""
     require(user, "hold", "Meeting", "登记会议召开")
     if meeting.status != "scheduled":
@@ -199,7 +199,7 @@ def attendance_sheet(session, meeting: m.Meeting) -> list[dict]:
     return rows
 
 
-def record_attendance(session, user, meeting: m.Meeting, rows: Iterable[dict]) -> int:
+def record_attendance(session, meeting: m.Meeting, user, rows: Iterable[dict]) -> int:
     """Save the sign-in sheet: per unit a status (出席/请假/列席/缺席, or "" = not recorded), person,
     title and note. Edits the unit's first attendance row; further persons stay as they are."""
     require(user, "signin", "Meeting", "登记签到")
@@ -276,7 +276,7 @@ def check_new_minutes(session, meeting: m.Meeting, minutes: Optional[m.Minutes] 
         raise BusinessError("该会议已有纪要，请在原纪要上编辑；已印发的请制发修正纪要", 409)
 
 
-def draft_minutes(session, user, meeting: m.Meeting, *, title: str | None = None, body: str = "",
+def draft_minutes(session, meeting: m.Meeting, user, *, title: str | None = None, body: str = "",
                   cc_text: str | None = None) -> m.Minutes:
     require(user, "add", "Minutes", "起草纪要")
     check_new_minutes(session, meeting)
@@ -343,7 +343,7 @@ def matter_title(minutes: m.Minutes, d: m.Decision) -> str:
     return f"{minutes.number}议定事项（{d.seq}）：{short}"[:200]
 
 
-def issue_minutes(session, user, minutes: m.Minutes, on: Optional[dt.date] = None) -> m.Minutes:
+def issue_minutes(session, minutes: m.Minutes, user, on: Optional[dt.date] = None) -> m.Minutes:
     """草稿 → 已印发: number, lock, distribute, and one supervised matter per decision (sent by letter).
 
     An amendment's decision identical to one of the amended minutes keeps that decision's matter
@@ -397,7 +397,7 @@ def issue_minutes(session, user, minutes: m.Minutes, on: Optional[dt.date] = Non
     return minutes
 
 
-def amend_minutes(session, user, minutes: m.Minutes) -> m.Minutes:
+def amend_minutes(session, minutes: m.Minutes, user) -> m.Minutes:
     """A new draft naming the issued minutes it amends, with their text and decisions to edit."""
     require(user, "amend", "Minutes", "制发修正纪要")
     if minutes.status == "draft":
@@ -481,7 +481,7 @@ def minutes_pdf(session, minutes: m.Minutes) -> bytes:
 FOLLOWUP_HEADERS = ["序号", "议定事项", "牵头单位", "期限", "状态", "函复情况", "预警"]
 
 
-def followup_rows(session, user, meeting: m.Meeting, on: Optional[dt.date] = None) -> list[dict]:
+def followup_rows(session, meeting: m.Meeting, user, on: Optional[dt.date] = None) -> list[dict]:
     """Each decision of the minutes in force with its matter's status, deadline, reply and alert.
 
     Decisions and matters are read through the user's scope: a unit sees the decisions of minutes
@@ -542,10 +542,10 @@ def followup_summary(meeting: m.Meeting, rows: list[dict]) -> str:
     return text
 
 
-def followup_pdf(session, user, meeting: m.Meeting, on: Optional[dt.date] = None) -> bytes:
+def followup_pdf(session, meeting: m.Meeting, user, on: Optional[dt.date] = None) -> bytes:
     from app.pdf import build_followup
 
-    rows = followup_rows(session, user, meeting, on)
+    rows = followup_rows(session, meeting, user, on)
     minutes = current_minutes(meeting, user, session)
     table = TableData(FOLLOWUP_HEADERS, [[f"（{r['seq']}）", r["content"], r["units"],
                                           f"{r['deadline']:%Y-%m-%d}" if r["deadline"] else "", r["status"],

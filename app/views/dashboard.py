@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -77,19 +77,6 @@ def page_step(func, *args, success: str, next_url: str, **kwargs):
 
         flash(database_error(exc)[0], "danger")
     return redirect(next_url)
-
-
-def form_date(name: str):
-    """A yyyy-mm-dd date from a form or JSON body, or None; a malformed one is refused."""
-    import datetime as dt
-
-    value = (request.get_json(silent=True) or {}).get(name) if request.is_json else request.form.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise BusinessError(f"日期格式应为 YYYY-MM-DD：{value}", 422)
 
 
 def register(appbuilder):

@@ -5,12 +5,12 @@ each task opens through the matter's own scope.
 """
 from __future__ import annotations
 
-from flask import abort, request
 from flask_appbuilder import expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 
 from app import models as m
 from app.extensions import db
@@ -20,16 +20,10 @@ from app.services import groups as service
 from app.services.errors import BusinessError, NotFound
 from app.services.validation import check_date_order
 from app.views import add_view
-from app.views.base import API_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
+from app.views.base import API_PERMISSIONS, ScopedApi, ScopedModelView
 from app.views.base import RecordRules
-from app.views.dashboard import ShowExtrasMixin, formatters, form_date, page_step
-
-
-def _group_or_404(pk):
-    try:
-        return get_in_scope(db.session, m.CoordinationGroup, pk)
-    except NotFound:
-        abort(404)
+from app.views.dashboard import ShowExtrasMixin, formatters
+from app.views.steps import Step, StepBody, day, numbers, pick, text
 
 
 class GroupRules(RecordRules):
@@ -62,6 +56,61 @@ class LogRules(RecordRules):
             from app.services.research import actor_name
 
             item.author = actor_name(user)
+
+
+# --------------------------------------------------------------------------- workflow steps
+# One declaration per step: the page form and the API body are read by the same schema.
+
+def _unit(session, unit_id) -> m.Unit:
+    try:
+        return get_in_scope(session, m.Unit, unit_id)
+    except NotFound:
+        raise BusinessError("请选择牵头单位", 422)
+
+
+def create_task(session, group, user, *, title, lead_unit_id, co_unit_ids=(), deadline=None, content=None):
+    """A task from the units' ids (each read in the user's scope)."""
+    return service.create_task(session, group, user, title=title, lead_unit=_unit(session, lead_unit_id),
+                               co_units=[_unit(session, i) for i in co_unit_ids], deadline=deadline,
+                               content=content or "")
+
+
+class TaskBody(StepBody):
+    title = text("事项标题", required=True, limit=200)
+    lead_unit_id = pick("牵头单位", required=True)
+    co_unit_ids = numbers("配合单位")
+    deadline = day("办理期限")
+    content = text("任务内容", limit=10000)
+
+
+class DissolveBody(StepBody):
+    date = day("撤销日期")
+    reason = text("撤销原因", required=True)
+
+
+class LogBody(StepBody):
+    content = text("工作日志内容", required=True, limit=10000)
+    date = day("日志日期")
+
+
+GROUP_STEPS = {
+    "task": Step(create_task, "任务已函告成员单位", TaskBody, "安排任务：成员单位办理的督办事项，立即函告",
+                 created=True),
+    "dissolve": Step(service.dissolve_group, "协调组已撤销", DissolveBody, "撤销协调组（运行中 → 已撤销）；日期默认今天"),
+    "worklog": Step(service.add_log, "工作日志已记录", LogBody, "记录工作日志，记录人为当前用户；日期默认今天",
+                    created=True),
+}
+
+
+class GroupStepResult(Schema):
+    """What a group step answers: the group (撤销), the task's matter (任务) or the log entry (工作日志)."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(metadata={"description": "协调组或任务（督办事项）的状态"})
+    dissolved_date = fields.Date(allow_none=True, metadata={"description": "撤销日期"})
+    letter_number = fields.String(allow_none=True, metadata={"description": "任务的函告文号"})
+    author = fields.String(metadata={"description": "工作日志记录人"})
+    log_date = fields.Date(metadata={"description": "工作日志日期"})
 
 
 class MemberView(MemberRules, ScopedModelView):
@@ -101,6 +150,7 @@ class GroupView(ShowExtrasMixin, GroupRules, ScopedModelView):
                                     "dissolve_reason")
     base_order = ("id", "desc")
     related_views = [MemberView, LogView]
+    steps = GROUP_STEPS
 
     def show_extras(self, item):
         visible = {mid for (mid,) in scoped(db.session.query(m.Matter.id).filter(m.Matter.group_id == item.id),
@@ -111,44 +161,18 @@ class GroupView(ShowExtrasMixin, GroupRules, ScopedModelView):
     @expose("/task/<int:pk>", methods=["POST"])
     @has_access
     def task(self, pk):
-        group = _group_or_404(pk)
-
-        def run():
-            return _create_task(group, request.form.get("title"), request.form.get("lead_unit_id"),
-                                request.form.getlist("co_unit_ids"), form_date("deadline"), request.form.get("content"))
-        return page_step(run, success="任务已函告成员单位", next_url=f"/group/show/{pk}")
+        return self.page_step(pk, "task")
 
     @expose("/dissolve/<int:pk>", methods=["POST"])
     @has_access
     def dissolve(self, pk):
-        group = _group_or_404(pk)
-
-        def run():
-            return service.dissolve_group(db.session, group, current_user(), form_date("date"), request.form.get("reason"))
-        return page_step(run, success="协调组已撤销", next_url=f"/group/show/{pk}")
+        return self.page_step(pk, "dissolve")
 
 
 def group_tasks(group: m.CoordinationGroup) -> list[m.Matter]:
     """The group's tasks, listed to everybody who may see the group (title, units, deadline, status)."""
     return (db.session.query(m.Matter).filter(m.Matter.group_id == group.id, m.Matter.status != "draft")
             .order_by(m.Matter.id).all())
-
-
-def _unit(unit_id) -> m.Unit:
-    try:
-        unit = db.session.get(m.Unit, int(unit_id))
-    except (TypeError, ValueError):
-        unit = None
-    if unit is None:
-        raise BusinessError("请选择牵头单位", 422)
-    return unit
-
-
-def _create_task(group, title, lead_unit_id, co_unit_ids, deadline, content):
-    lead = _unit(lead_unit_id)
-    co = [_unit(i) for i in co_unit_ids or [] if str(i).strip()]
-    return service.create_task(db.session, group, current_user(), title=title, lead_unit=lead, co_units=co,
-                               deadline=deadline, content=content or "")
 
 
 class GroupApi(GroupRules, ScopedApi):
@@ -161,6 +185,15 @@ class GroupApi(GroupRules, ScopedApi):
                                    "members.person_name", "members.role", "version_id"]
     add_columns = edit_columns = ["name", "case", "court_leader", "government_leader", "mandate", "setup_date"]
     base_order = ("id", "desc")
+    steps = GROUP_STEPS
+    step_result_schema = GroupStepResult
+
+    def step_result(self, group, result) -> dict:
+        if isinstance(result, m.Matter):
+            return {"id": result.id, "letter_number": result.letter_number, "status": result.status}
+        if isinstance(result, m.GroupLog):
+            return {"id": result.id, "author": result.author, "log_date": result.log_date.isoformat()}
+        return {"id": group.id, "status": group.status, "dissolved_date": group.dissolved_date.isoformat()}
 
     def _group(self, pk):
         try:
@@ -173,19 +206,7 @@ class GroupApi(GroupRules, ScopedApi):
     @safe
     def dissolve(self, pk):
         """运行中 → 已撤销 ({"date": "YYYY-MM-DD", "reason"})."""
-        group, error = self._group(pk)
-        if error:
-            return error
-        try:
-            date = form_date("date")
-        except BusinessError as exc:
-            return self.response(exc.status_code, message=exc.message)
-        body = request.get_json(silent=True) or {}
-        reason = body.get("reason") if isinstance(body, dict) else None
-        result = workflow_call(self, service.dissolve_group, db.session, group, current_user(), date, reason)
-        if not isinstance(result, m.CoordinationGroup):
-            return result
-        return self.response(200, id=group.id, status=group.status, dissolved_date=group.dissolved_date.isoformat())
+        return self.api_step(pk, "dissolve")
 
     @expose("/<int:pk>/task", methods=["POST"])
     @protect()
@@ -193,21 +214,7 @@ class GroupApi(GroupRules, ScopedApi):
     def task(self, pk):
         """A task for member units: a supervised matter, sent at once
         ({"title", "lead_unit_id", "co_unit_ids", "deadline", "content"})."""
-        group, error = self._group(pk)
-        if error:
-            return error
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="请求体必须是 JSON 对象")
-        try:
-            deadline = form_date("deadline")
-        except BusinessError as exc:
-            return self.response(exc.status_code, message=exc.message)
-        result = workflow_call(self, _create_task, group, body.get("title"), body.get("lead_unit_id"),
-                               body.get("co_unit_ids") or [], deadline, body.get("content"))
-        if not isinstance(result, m.Matter):
-            return result
-        return self.response(201, id=result.id, letter_number=result.letter_number, status=result.status)
+        return self.api_step(pk, "task")
 
     @expose("/<int:pk>/tasks", methods=["GET"])
     @protect()
@@ -227,19 +234,7 @@ class GroupApi(GroupRules, ScopedApi):
     @safe
     def worklog(self, pk):
         """Add a work-log entry ({"date", "content"}); the author is the current user."""
-        group, error = self._group(pk)
-        if error:
-            return error
-        try:
-            date = form_date("date")
-        except BusinessError as exc:
-            return self.response(exc.status_code, message=exc.message)
-        body = request.get_json(silent=True) or {}
-        content = body.get("content") if isinstance(body, dict) else None
-        result = workflow_call(self, service.add_log, db.session, group, current_user(), content, date)
-        if not isinstance(result, m.GroupLog):
-            return result
-        return self.response(201, id=result.id, author=result.author, log_date=result.log_date.isoformat())
+        return self.api_step(pk, "worklog")
 
 
 def register(appbuilder):

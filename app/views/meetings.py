@@ -13,6 +13,7 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 from wtforms import DateTimeLocalField, validators
 
@@ -26,6 +27,7 @@ from app.views import add_link, add_view
 from app.views.forms import database_error
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView, safe,
                             workflow_call)
+from app.views.steps import Step, StepBody, moment, text
 
 WEEKDAYS = "一二三四五六日"
 
@@ -45,7 +47,7 @@ class MeetingRules(RecordRules):
     required_columns = ("kind", "title", "start_at")
 
     def fill_owner(self, item):
-        svc.prepare_new_meeting(db.session, current_user(), item)
+        svc.prepare_new_meeting(db.session, item, current_user())
 
 
 # Locks (issued minutes, a numbered meeting's kind, topics and sign-in of a closed meeting) are
@@ -72,6 +74,43 @@ class DecisionRules(RecordRules):
                 item.seq = max(taken, default=0) + 1
 
 
+# ---------------------------------------------------------------- workflow steps
+# One declaration per step: the page form and the API body are read by the same schema.
+
+class ScheduleBody(StepBody):
+    start_at = moment("会议时间")
+    place = text("会议地点", limit=200)
+    chair = text("主持人", limit=100)
+    convener = text("召集人", limit=100)
+
+
+class DeclineBody(StepBody):
+    reason = text("不予召开的理由", required=True)
+
+
+class CancelBody(StepBody):
+    reason = text("取消原因", required=True)
+
+
+MEETING_STEPS = {
+    "schedule": Step(svc.schedule_meeting, "会议已安排，已通知相关单位", ScheduleBody,
+                     "安排提议中的会议：定时间地点、编号并通知相关单位（已填的会议时间可不再填）"),
+    "decline": Step(svc.decline_meeting, "已答复不予召开", DeclineBody, "答复会议提议不予召开"),
+    "cancel": Step(svc.cancel_meeting, "会议已取消", CancelBody, "取消已安排的会议（编号不再使用）"),
+    "hold": Step(svc.hold_meeting, "已登记会议召开", summary="登记已安排的会议已召开（会议日期已到）"),
+}
+
+MINUTES_STEPS = {
+    "issue": Step(svc.issue_minutes, "纪要已印发，议定事项已逐项函告督办",
+                  summary="印发纪要：编文号、锁定、分送，议定事项逐项函告督办"),
+    "amend": Step(svc.amend_minutes, "已生成修正纪要草稿，修改后印发", created=True,
+                  summary="以已印发的纪要为底稿生成修正纪要草稿（原纪要保留）；answer 的 id 是修正稿"),
+}
+
+# 起草纪要 is a page button on the meeting (the API creates minutes with POST /api/v1/minutes/)
+DRAFT_MINUTES = Step(svc.draft_minutes, "已起草纪要，请编辑正文并添加议定事项", created=True, summary="为会议起草纪要")
+
+
 # ---------------------------------------------------------------- page helpers
 
 def _load(model, pk):
@@ -81,10 +120,10 @@ def _load(model, pk):
         abort(404)
 
 
-def _run(func, *args, success: str | None = None, **kwargs):
-    """Run a workflow step from a page: commit and flash success, or roll back and flash why not."""
+def _run(func, record, *args, success: str | None = None, **kwargs):
+    """Run the sign-in sheet from its page: commit and flash success, or roll back and flash why not."""
     try:
-        result = func(db.session, current_user(), *args, **kwargs)
+        result = func(db.session, record, current_user(), *args, **kwargs)
         db.session.commit()
     except BusinessError as exc:
         db.session.rollback()
@@ -198,6 +237,7 @@ class MinutesView(ShowItemMixin, MinutesRules, ScopedModelView):
     route_base = "/minutes"
     class_permission_name = "Minutes"
     method_permission_name = {**PAGE_PERMISSIONS, "draft": "add", "issue": "issue", "amend": "amend", "pdf": "pdf"}
+    steps = {**MINUTES_STEPS, "draft": DRAFT_MINUTES}
     list_title = show_title = _("会议纪要")
     add_title, edit_title = _("起草会议纪要"), _("编辑会议纪要")
     list_columns = ["number", "title", "meeting", "status_label", "document_date"]
@@ -214,25 +254,19 @@ class MinutesView(ShowItemMixin, MinutesRules, ScopedModelView):
     @expose("/draft/<int:meeting_pk>", methods=["POST"])
     @has_access
     def draft(self, meeting_pk):
-        meeting = _load(m.Meeting, meeting_pk)
-        minutes = _run(svc.draft_minutes, meeting, success="已起草纪要，请编辑正文并添加议定事项")
-        if minutes is None:
-            return redirect(url_for("MeetingView.show", pk=meeting.id))
-        return redirect(url_for("MinutesView.show", pk=minutes.id))
+        return self.page_step(meeting_pk, "draft", record=_load(m.Meeting, meeting_pk), next_url=lambda minutes: (
+            url_for("MinutesView.show", pk=minutes.id) if minutes else url_for("MeetingView.show", pk=meeting_pk)))
 
     @expose("/issue/<int:pk>", methods=["POST"])
     @has_access
     def issue(self, pk):
-        minutes = _load(m.Minutes, pk)
-        _run(svc.issue_minutes, minutes, success="纪要已印发，议定事项已逐项函告督办")
-        return redirect(url_for("MinutesView.show", pk=pk))
+        return self.page_step(pk, "issue")
 
     @expose("/amend/<int:pk>", methods=["POST"])
     @has_access
     def amend(self, pk):
-        minutes = _load(m.Minutes, pk)
-        amendment = _run(svc.amend_minutes, minutes, success="已生成修正纪要草稿，修改后印发")
-        return redirect(url_for("MinutesView.show", pk=amendment.id if amendment else pk))
+        return self.page_step(pk, "amend", next_url=lambda amendment: url_for(
+            "MinutesView.show", pk=amendment.id if amendment else pk))
 
     @expose("/pdf/<int:pk>", methods=["GET"])
     @has_access
@@ -256,6 +290,7 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     base_order = ("start_at", "desc")
     related_views = [TopicView, AttendanceView, MinutesView]
     show_template = "meetings/meeting_show.html"
+    steps = MEETING_STEPS
     formatters_columns = {**{k: _blank for k in ("place", "chair", "convener", "proposed_by_unit", "reason",
                                                  "decline_reason")}, "units": _names,
                           "start_at": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""}
@@ -293,38 +328,25 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     @expose("/schedule/<int:pk>", methods=["GET", "POST"])
     @has_access
     def schedule(self, pk):
-        meeting = _load(m.Meeting, pk)
-        if request.method == "POST":
-            try:
-                start_at = _parse_datetime(request.form.get("start_at"))
-            except BusinessError as exc:
-                flash(exc.message, "danger")
-            else:
-                done = _run(svc.schedule_meeting, meeting, start_at=start_at, place=request.form.get("place", "").strip(),
-                            chair=request.form.get("chair", "").strip(), convener=request.form.get("convener", "").strip(),
-                            success="会议已安排，已通知相关单位")
-                if done is not None:
-                    return redirect(url_for("MeetingView.show", pk=pk))
-                meeting = _load(m.Meeting, pk)
-        return self.render_template("meetings/schedule.html", title="安排会议", meeting=meeting)
+        if request.method == "POST":  # refused: back to the form, with the reason
+            return self.page_step(pk, "schedule", next_url=lambda done: url_for(
+                "MeetingView.show" if done else "MeetingView.schedule", pk=pk))
+        return self.render_template("meetings/schedule.html", title="安排会议", meeting=_load(m.Meeting, pk))
 
     @expose("/decline/<int:pk>", methods=["POST"])
     @has_access
     def decline(self, pk):
-        _run(svc.decline_meeting, _load(m.Meeting, pk), request.form.get("reason", ""), success="已答复不予召开")
-        return redirect(url_for("MeetingView.show", pk=pk))
+        return self.page_step(pk, "decline")
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel(self, pk):
-        _run(svc.cancel_meeting, _load(m.Meeting, pk), request.form.get("reason", ""), success="会议已取消")
-        return redirect(url_for("MeetingView.show", pk=pk))
+        return self.page_step(pk, "cancel")
 
     @expose("/hold/<int:pk>", methods=["POST"])
     @has_access
     def hold(self, pk):
-        _run(svc.hold_meeting, _load(m.Meeting, pk), success="已登记会议召开")
-        return redirect(url_for("MeetingView.show", pk=pk))
+        return self.page_step(pk, "hold")
 
     @expose("/signin/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -348,7 +370,7 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     @has_access
     def followup(self, pk):
         meeting = _load(m.Meeting, pk)
-        rows = svc.followup_rows(db.session, current_user(), meeting)
+        rows = svc.followup_rows(db.session, meeting, current_user())
         return self.render_template("meetings/followup.html", title="督促落实情况", meeting=meeting, rows=rows,
                                     minutes=svc.current_minutes(meeting, current_user()),
                                     summary=svc.followup_summary(meeting, rows))
@@ -357,7 +379,7 @@ class MeetingView(ShowItemMixin, MeetingRules, ScopedModelView):
     @has_access
     def followup_pdf(self, pk):
         meeting = _load(m.Meeting, pk)
-        data = svc.followup_pdf(db.session, current_user(), meeting)
+        data = svc.followup_pdf(db.session, meeting, current_user())
         return _pdf_response(data, f"{meeting.number_label or meeting.title}议定事项督促落实情况.pdf")
 
     @expose("/calendar", methods=["GET"])
@@ -378,6 +400,37 @@ def _json() -> dict:
     if not isinstance(body, dict):
         raise BusinessError("请求体必须是 JSON 对象", 400)
     return body
+
+
+class MeetingSummary(Schema):
+    """What a meeting step answers (`_meeting_json`)."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "joint 联席会议 / special 专题会议"})
+    year = fields.Integer(allow_none=True)
+    seq = fields.Integer(allow_none=True, metadata={"description": "当年第几次（安排后编号）"})
+    number_label = fields.String(allow_none=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    start_at = fields.String(allow_none=True, metadata={"description": "会议时间（ISO 8601）"})
+    place = fields.String(allow_none=True)
+    proposed_by_unit = fields.Integer(allow_none=True, metadata={"description": "提议单位"})
+    units = fields.List(fields.Integer(), metadata={"description": "相关单位"})
+    decline_reason = fields.String(allow_none=True, metadata={"description": "不予召开或取消的理由"})
+
+
+class MinutesSummary(Schema):
+    """What a minutes step answers (`_minutes_json`)."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, metadata={"description": "纪要文号（印发后）"})
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    meeting = fields.Integer(required=True)
+    amends = fields.Integer(allow_none=True, metadata={"description": "所修正的纪要"})
+    issued_at = fields.String(allow_none=True)
+    distribution = fields.List(fields.Dict(), metadata={"description": "分送：[{unit, kind}]"})
+    decisions = fields.List(fields.Dict(), metadata={"description": "议定事项：[{id, seq, matters}]"})
 
 
 def _meeting_json(meeting: m.Meeting) -> dict:
@@ -408,15 +461,11 @@ class MeetingApi(MeetingRules, ScopedApi):
     order_columns = ["id", "start_at"]
     base_order = ("start_at", "desc")
 
-    def _step(self, func, pk, *args, **kwargs):
-        def run():
-            meeting = get_in_scope(db.session, m.Meeting, pk)
-            return func(db.session, current_user(), meeting, *args, **kwargs)
+    steps = MEETING_STEPS
+    step_result_schema = MeetingSummary
 
-        result = workflow_call(self, run)
-        if isinstance(result, m.Meeting):
-            return self.response(200, result=_meeting_json(result))
-        return result
+    def step_result(self, record, result) -> dict:
+        return _meeting_json(record)
 
     @expose("/propose", methods=["POST"])
     @protect()
@@ -440,45 +489,44 @@ class MeetingApi(MeetingRules, ScopedApi):
     @protect()
     @safe
     def schedule(self, pk):
-        def run(session, user, meeting):
-            body = _json()
-            return svc.schedule_meeting(session, user, meeting, start_at=_parse_datetime(body.get("start_at")),
-                                        place=body.get("place"), chair=body.get("chair"), convener=body.get("convener"))
-
-        return self._step(run, pk)
+        """提议中 → 已安排 {"start_at"?, "place"?, "chair"?, "convener"?}."""
+        return self.api_step(pk, "schedule")
 
     @expose("/<int:pk>/decline", methods=["POST"])
     @protect()
     @safe
     def decline(self, pk):
-        return self._step(lambda s, u, meeting: svc.decline_meeting(s, u, meeting, _json().get("reason") or ""), pk)
+        """提议中 → 不予召开 {"reason"}."""
+        return self.api_step(pk, "decline")
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
     def cancel(self, pk):
-        return self._step(lambda s, u, meeting: svc.cancel_meeting(s, u, meeting, _json().get("reason") or ""), pk)
+        """已安排 → 已取消 {"reason"}."""
+        return self.api_step(pk, "cancel")
 
     @expose("/<int:pk>/hold", methods=["POST"])
     @protect()
     @safe
     def hold(self, pk):
-        return self._step(svc.hold_meeting, pk)
+        """已安排 → 已召开."""
+        return self.api_step(pk, "hold")
 
-    @expose("/<int:pk>/signin", methods=["POST"])
+    @expose("/<int:pk>/signin", methods=["POST"])  # a sheet of rows: see MeetingView.signin
     @protect()
     @safe
     def signin(self, pk):
         """Sign-in sheet: {rows: [{unit_id, status, person_name, person_title, note}]}."""
-        def run(session, user, meeting):
+        def run():
+            meeting = get_in_scope(db.session, m.Meeting, pk)
             rows = _json().get("rows")
             if not isinstance(rows, list):
                 raise BusinessError("rows 必须是列表", 422)
-            svc.record_attendance(session, user, meeting, rows)
-            return meeting
+            return svc.record_attendance(db.session, meeting, current_user(), rows)
 
-        result = self._step(run, pk)
-        if getattr(result, "status_code", None) == 200:
+        result = workflow_call(self, run)
+        if isinstance(result, int):
             meeting = db.session.get(m.Meeting, pk)
             return self.response(200, result=[{"id": a.id, "unit": a.unit_id, "status": a.status,
                                                "person_name": a.person_name} for a in meeting.attendances])
@@ -494,12 +542,12 @@ class MeetingApi(MeetingRules, ScopedApi):
         except NotFound:
             return self.response_404()
         if request.args.get("format") == "json":
-            rows = svc.followup_rows(db.session, current_user(), meeting)
+            rows = svc.followup_rows(db.session, meeting, current_user())
             return self.response(200, result=[{
                 "seq": r["seq"], "decision": r["decision"].id, "matter": r["matter"].id if r["matter"] else None,
                 "content": r["content"], "units": r["units"], "status": r["status"], "reply": r["reply"],
                 "deadline": r["deadline"].isoformat() if r["deadline"] else None, "alert": r["alert"]} for r in rows])
-        data = svc.followup_pdf(db.session, current_user(), meeting)
+        data = svc.followup_pdf(db.session, meeting, current_user())
         return _pdf_response(data, f"{meeting.number_label or meeting.title}议定事项督促落实情况.pdf")
 
     @expose("/upcoming", methods=["GET"])
@@ -524,28 +572,25 @@ class MinutesApi(MinutesRules, ScopedApi):
     add_columns = edit_columns = ["meeting", "title", "body", "document_date", "cc_text"]
     base_order = ("id", "desc")
 
-    def _step(self, func, pk, status=200):
-        def run():
-            return func(db.session, current_user(), get_in_scope(db.session, m.Minutes, pk))
+    steps = MINUTES_STEPS
+    step_result_schema = MinutesSummary
 
-        result = workflow_call(self, run)
-        if isinstance(result, m.Minutes):
-            return self.response(status, id=result.id, result=_minutes_json(result))
-        return result
+    def step_result(self, record, result) -> dict:
+        return _minutes_json(result)  # 修正: the new draft
 
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
     @safe
     def issue(self, pk):
         """Issue: number, lock, distribute, one supervised matter per decision."""
-        return self._step(svc.issue_minutes, pk)
+        return self.api_step(pk, "issue")
 
     @expose("/<int:pk>/amend", methods=["POST"])
     @protect()
     @safe
     def amend(self, pk):
         """A new draft amending the issued minutes (which stay on record)."""
-        return self._step(svc.amend_minutes, pk, status=201)
+        return self.api_step(pk, "amend")
 
     @expose("/<int:pk>/pdf", methods=["GET"])
     @protect()

@@ -5,24 +5,26 @@ app.services.research and read records only through the row-level scope.
 """
 from __future__ import annotations
 
-from flask import abort, request, send_file
+from flask import abort, send_file
 from flask_appbuilder import expose
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 
 from app import models as m
 from app.extensions import db
 from app.models.research import PROPOSAL_KIND_LABELS
 from app.security.scope import current_user, get_in_scope, scoped, unit_id_of
 from app.services import research as service
-from app.services.errors import BusinessError, NotFound
+from app.services.errors import NotFound
 from app.services.validation import check_date_order
 from app.views import add_view
-from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, workflow_call
+from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView
 from app.views.base import RecordRules
-from app.views.dashboard import ShowExtrasMixin, formatters, names, form_date, page_step
+from app.views.dashboard import ShowExtrasMixin, formatters, names
+from app.views.steps import Step, StepBody, choice, day, pick, text
 
 
 def in_scope_or_404(model, pk):
@@ -47,6 +49,80 @@ class ProposalRules(RecordRules):
 
 
 
+# --------------------------------------------------------------------------- workflow steps
+# One declaration per step: the page form and the API body are read by the same schema.
+
+def upload_research_file(session, project, user, files=()):
+    """The multipart field `file`: one file."""
+    return service.upload_research_file(session, project, user, files[0] if files else None)
+
+
+def submit_proposal(session, proposal, user, meeting_id):
+    """The meeting is read in the user's scope (outside it: 404)."""
+    return service.submit_proposal(session, proposal, user, get_in_scope(session, m.Meeting, meeting_id))
+
+
+class CompleteBody(StepBody):
+    report = text("调研报告", limit=100000)
+
+
+class ContributeBody(StepBody):
+    text = text("补充的调研内容", required=True, limit=20000)
+
+
+class SubmitBody(StepBody):
+    meeting_id = pick("提交审议的联席会议", required=True)
+
+
+class ReviewBody(StepBody):
+    outcome = choice("审议结果", {"adopted": "审议通过", "returned": "退回修改"}, required=True)
+    note = text("审议意见（退回修改时必填）")
+
+
+class IssueBody(StepBody):
+    doc_number = text("文号", limit=100)
+    publish_date = day("印发日期")
+
+
+RESEARCH_STEPS = {
+    "start": Step(service.start_research, "调研已启动", summary="计划中 → 进行中"),
+    "complete": Step(service.complete_research, "调研已结题", CompleteBody,
+                     "进行中 → 已完成；已有报告正文或报告附件时可不填报告"),
+    "contribute": Step(service.contribute, "已补充调研发现", ContributeBody, "参与单位按日期补充调研发现"),
+    "upload": Step(upload_research_file, "附件已上传", summary="上传调研报告或材料（multipart 的 file）", files="file",
+                   created=True),
+}
+
+PROPOSAL_STEPS = {
+    "submit": Step(submit_proposal, "已提交联席会议审议", SubmitBody, "提交已安排或已召开的联席会议审议"),
+    "review": Step(service.review_proposal, "审议结果已记录", ReviewBody, "会议召开后记录审议结果"),
+    "issue": Step(service.issue_proposal, "已印发，并已收入政策库", IssueBody,
+                  "已审议通过 → 已印发，收入政策库；印发日期默认今天"),
+}
+
+
+class ResearchStepResult(Schema):
+    """What a research step answers: the project, or the uploaded file (附件)."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(metadata={"description": "调研状态"})
+    findings = fields.String(allow_none=True, metadata={"description": "调研发现"})
+    report = fields.String(allow_none=True, metadata={"description": "调研报告"})
+    filename = fields.String(metadata={"description": "附件文件名（上传时）"})
+    size = fields.Integer(metadata={"description": "附件大小（字节）"})
+
+
+class ProposalStepResult(Schema):
+    """What a proposal step answers."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    review_note = fields.String(allow_none=True, metadata={"description": "审议意见"})
+    meeting_id = fields.Integer(metadata={"description": "提交审议的会议（提交时）"})
+    topic_id = fields.Integer(metadata={"description": "会议议题（提交时）"})
+    policy_id = fields.Integer(metadata={"description": "政策库条目（印发时）"})
+
+
 class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
     datamodel = SQLAInterface(m.ResearchProject)
     class_permission_name = "Research"
@@ -64,42 +140,32 @@ class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
     description_columns = {"units": _("参与单位可查看本调研并补充调研发现"),
                            "findings": _("参与单位补充的内容按日期追加在此")}
     base_order = ("id", "desc")
+    steps = RESEARCH_STEPS
 
     def show_extras(self, item):
         user = current_user()
         return {"attachments": service.attachments_of(db.session, "research", item.id),
                 "is_participant": unit_id_of(user) in service.participant_unit_ids(item)}
 
-    def _back(self, pk):
-        return f"/research/show/{pk}"
-
     @expose("/start/<int:pk>", methods=["POST"])
     @has_access
     def start(self, pk):
-        item = in_scope_or_404(m.ResearchProject, pk)
-        return page_step(service.start_research, db.session, item, current_user(), success="调研已启动",
-                         next_url=self._back(pk))
+        return self.page_step(pk, "start")
 
     @expose("/complete/<int:pk>", methods=["POST"])
     @has_access
     def complete(self, pk):
-        item = in_scope_or_404(m.ResearchProject, pk)
-        return page_step(service.complete_research, db.session, item, current_user(), request.form.get("report"),
-                         success="调研已结题", next_url=self._back(pk))
+        return self.page_step(pk, "complete")
 
     @expose("/contribute/<int:pk>", methods=["POST"])
     @has_access
     def contribute(self, pk):
-        item = in_scope_or_404(m.ResearchProject, pk)
-        return page_step(service.contribute, db.session, item, current_user(), request.form.get("text"),
-                         success="已补充调研发现", next_url=self._back(pk))
+        return self.page_step(pk, "contribute")
 
     @expose("/upload/<int:pk>", methods=["POST"])
     @has_access
     def upload(self, pk):
-        item = in_scope_or_404(m.ResearchProject, pk)
-        return page_step(upload_research_file, item, request.files.get("file"), success="附件已上传",
-                         next_url=self._back(pk))
+        return self.page_step(pk, "upload")
 
     @expose("/file/<int:pk>/<int:attachment_id>")
     @has_access
@@ -111,10 +177,6 @@ class ResearchView(ShowExtrasMixin, ResearchRules, ScopedModelView):
             abort(404)
         return send_file(path, as_attachment=True, download_name=attachment.filename,
                          mimetype=attachment.content_type or "application/octet-stream")
-
-
-def upload_research_file(item, upload):
-    return service.upload_research_file(db.session, item, current_user(), upload)
 
 
 class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):
@@ -130,6 +192,7 @@ class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):
     label_columns = {**ScopedModelView.label_columns, "units": _("起草单位"), "meeting": _("提交审议的会议")}
     formatters_columns = formatters("research", "meeting", "text", "review_note", units=names)
     base_order = ("id", "desc")
+    steps = PROPOSAL_STEPS
 
     def show_extras(self, item):
         meetings = scoped(db.session.query(m.Meeting).filter(
@@ -138,40 +201,20 @@ class ProposalView(ShowExtrasMixin, ProposalRules, ScopedModelView):
         policies = scoped(db.session.query(m.Policy).filter(m.Policy.proposal_id == item.id), m.Policy).all()
         return {"meetings": meetings, "policies": policies}
 
-    def _back(self, pk):
-        return f"/proposal/show/{pk}"
-
     @expose("/submit/<int:pk>", methods=["POST"])
     @has_access
     def submit(self, pk):
-        item = in_scope_or_404(m.Proposal, pk)
-        meeting = in_scope_or_404(m.Meeting, request.form.get("meeting_id")) if request.form.get("meeting_id") else None
-        return page_step(service.submit_proposal, db.session, item, current_user(), meeting,
-                         success="已提交联席会议审议", next_url=self._back(pk))
+        return self.page_step(pk, "submit")
 
     @expose("/review/<int:pk>", methods=["POST"])
     @has_access
     def review(self, pk):
-        item = in_scope_or_404(m.Proposal, pk)
-        return page_step(service.review_proposal, db.session, item, current_user(), request.form.get("outcome"),
-                         request.form.get("note"), success="审议结果已记录", next_url=self._back(pk))
+        return self.page_step(pk, "review")
 
     @expose("/issue/<int:pk>", methods=["POST"])
     @has_access
     def issue(self, pk):
-        item = in_scope_or_404(m.Proposal, pk)
-
-        def run():
-            return service.issue_proposal(db.session, item, current_user(), request.form.get("doc_number"),
-                                          form_date("publish_date"))
-        return page_step(run, success="已印发，并已收入政策库", next_url=self._back(pk))
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BusinessError("请求体必须是 JSON 对象", 400)
-    return body
+        return self.page_step(pk, "issue")
 
 
 def _api_item(api, model, pk):
@@ -193,50 +236,41 @@ class ResearchApi(ResearchRules, ScopedApi):
                                   "findings", "report"]
     base_order = ("id", "desc")
 
-    def _step(self, pk, func, *args):
-        item, error = _api_item(self, m.ResearchProject, pk)
-        if error:
-            return error
-        result = workflow_call(self, func, db.session, item, current_user(), *args)
-        if not isinstance(result, m.ResearchProject):
-            return result
-        return self.response(200, id=item.id, status=item.status, findings=item.findings, report=item.report)
+    steps = RESEARCH_STEPS
+    step_result_schema = ResearchStepResult
+
+    def step_result(self, item, result) -> dict:
+        if isinstance(result, m.Attachment):
+            return {"id": result.id, "filename": result.filename, "size": result.size}
+        return {"id": item.id, "status": item.status, "findings": item.findings, "report": item.report}
 
     @expose("/<int:pk>/start", methods=["POST"])
     @protect()
     @safe
     def start(self, pk):
         """计划中 → 进行中."""
-        return self._step(pk, service.start_research)
+        return self.api_step(pk, "start")
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @safe
     def complete(self, pk):
         """进行中 → 已完成 ({"report"} optional when a report is already there)."""
-        body = request.get_json(silent=True) or {}
-        return self._step(pk, service.complete_research, body.get("report") if isinstance(body, dict) else None)
+        return self.api_step(pk, "complete")
 
     @expose("/<int:pk>/contribute", methods=["POST"])
     @protect()
     @safe
     def contribute(self, pk):
         """A participating unit appends a dated contribution ({"text"}) to the findings."""
-        body = request.get_json(silent=True) or {}
-        return self._step(pk, service.contribute, body.get("text") if isinstance(body, dict) else None)
+        return self.api_step(pk, "contribute")
 
     @expose("/<int:pk>/attachment", methods=["POST"])
     @protect()
     @safe
     def upload(self, pk):
         """Attach a file (multipart field `file`)."""
-        item, error = _api_item(self, m.ResearchProject, pk)
-        if error:
-            return error
-        result = workflow_call(self, upload_research_file, item, request.files.get("file"))
-        if not isinstance(result, m.Attachment):
-            return result
-        return self.response(201, id=result.id, filename=result.filename, size=result.size)
+        return self.api_step(pk, "upload")
 
     @expose("/<int:pk>/attachment/<int:attachment_id>", methods=["GET"])
     @protect()
@@ -262,62 +296,37 @@ class ProposalApi(ProposalRules, ScopedApi):
     add_columns = edit_columns = ["title", "kind", "units", "research", "text"]
     base_order = ("id", "desc")
 
-    def _done(self, item, **extra):
-        return self.response(200, id=item.id, status=item.status, review_note=item.review_note, **extra)
+    steps = PROPOSAL_STEPS
+    step_result_schema = ProposalStepResult
+
+    def step_result(self, item, result) -> dict:
+        extra = {}
+        if isinstance(result, m.MeetingTopic):
+            extra = {"meeting_id": result.meeting_id, "topic_id": result.id}
+        elif isinstance(result, m.Policy):
+            extra = {"policy_id": result.id}
+        return {"id": item.id, "status": item.status, "review_note": item.review_note, **extra}
 
     @expose("/<int:pk>/submit", methods=["POST"])
     @protect()
     @safe
     def submit(self, pk):
         """Put the proposal on a scheduled or held joint meeting ({"meeting_id"})."""
-        item, error = _api_item(self, m.Proposal, pk)
-        if error:
-            return error
-        body = request.get_json(silent=True) or {}
-        meeting = None
-        if isinstance(body, dict) and body.get("meeting_id") not in (None, ""):
-            meeting, error = _api_item(self, m.Meeting, body["meeting_id"])
-            if error:
-                return error
-        result = workflow_call(self, service.submit_proposal, db.session, item, current_user(), meeting)
-        if not isinstance(result, m.MeetingTopic):
-            return result
-        return self._done(item, meeting_id=meeting.id, topic_id=result.id)
+        return self.api_step(pk, "submit")
 
     @expose("/<int:pk>/review", methods=["POST"])
     @protect()
     @safe
     def review(self, pk):
         """Record the meeting's outcome once it is held ({"outcome": adopted|returned, "note"})."""
-        item, error = _api_item(self, m.Proposal, pk)
-        if error:
-            return error
-        body = request.get_json(silent=True) or {}
-        body = body if isinstance(body, dict) else {}
-        result = workflow_call(self, service.review_proposal, db.session, item, current_user(),
-                               body.get("outcome"), body.get("note"))
-        if not isinstance(result, m.Proposal):
-            return result
-        return self._done(item)
+        return self.api_step(pk, "review")
 
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
     @safe
     def issue(self, pk):
         """已审议通过 → 已印发; creates the policy-library entry ({"doc_number", "publish_date"} optional)."""
-        item, error = _api_item(self, m.Proposal, pk)
-        if error:
-            return error
-        try:
-            publish_date = form_date("publish_date")
-        except BusinessError as exc:
-            return self.response(exc.status_code, message=exc.message)
-        body = request.get_json(silent=True) or {}
-        doc_number = body.get("doc_number") if isinstance(body, dict) else None
-        result = workflow_call(self, service.issue_proposal, db.session, item, current_user(), doc_number, publish_date)
-        if not isinstance(result, m.Policy):
-            return result
-        return self._done(item, policy_id=result.id)
+        return self.api_step(pk, "issue")
 
 
 def register(appbuilder):

@@ -87,6 +87,13 @@ def number(label: str, *, required: bool = False, minimum: int | None = None, ma
                                           "invalid": f"{label}应为整数"})
 
 
+def pick(label: str, *, required: bool = False) -> fields.Field:
+    """One record chosen from a list (a unit, a meeting): its id."""
+    return fields.Integer(required=required, allow_none=not required, strict=False, metadata={"description": label},
+                          error_messages={"required": f"请选择{label}", "null": f"请选择{label}",
+                                          "invalid": f"{label}应为记录编号"})
+
+
 def numbers(label: str, *, required: bool = False) -> fields.Field:
     """Several record ids (a page posts the field once per value)."""
     return fields.List(fields.Integer(error_messages={"invalid": f"{label}应为记录编号"}), required=required,
@@ -126,6 +133,7 @@ class Step:
     body: type[StepBody] = NoBody
     summary: str = ""
     files: str | None = None  # the multipart field whose uploads go to the service as `files`
+    created: bool = False  # the step makes a new record (修正纪要, 任务): the API answers 201 with its `id`
 
     def read(self) -> dict:
         """The body, from JSON (API) or a form (pages and multipart API calls), through the schema."""
@@ -196,16 +204,18 @@ def safe_next(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def page_answer(step: Step, record, next_url: str):
-    """Run a step from a page form: flash its confirmation or its refusal, back to `next_url`."""
+def page_answer(step: Step, record, next_url: str | Callable[[Any], str]):
+    """Run a step from a page form: flash its confirmation or its refusal, back to `next_url` (or
+    to `next_url(result)`, the service's result or None when refused: a new record's page)."""
+    result = None
     try:
-        step.perform(record)
+        result = step.perform(record)
         flash(step.done, "success")
     except NotFound:
         abort(404)
     except BusinessError as exc:
         flash(exc.message, "danger")
-    return redirect(safe_next(next_url))
+    return redirect(safe_next(next_url(result) if callable(next_url) else next_url))
 
 
 def api_answer(api, step: Step, record, present: Callable[[Any, Any], dict]):
@@ -216,6 +226,8 @@ def api_answer(api, step: Step, record, present: Callable[[Any, Any], dict]):
         return api.response(422, message=exc.message, errors=exc.errors)
     except BusinessError as exc:
         return api.response(exc.status_code, message=exc.message)
+    if step.created:
+        return api.response(201, message=step.done, id=result.id, result=present(record, result))
     return api.response(200, message=step.done, result=present(record, result))
 
 
@@ -254,13 +266,17 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
         answer = {"allOf": [answer, {"type": "object", "properties": {
             "result": {"$ref": f"#/components/schemas/{result_component}"}}}]}
     refusal = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
+    if step.created:
+        answer = {"allOf": [answer, {"type": "object", "properties": {
+            "id": {"type": "integer", "description": "新记录的编号"}}}]}
     return {
         "summary": step.summary or step.done,
         "parameters": [{"in": "path", "name": "pk", "required": True,
                         "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}],
         "requestBody": {"required": False, "content": content},
         "responses": {
-            "200": {"description": step.done, "content": {"application/json": {"schema": answer}}},
+            "201" if step.created else "200": {"description": step.done,
+                                               "content": {"application/json": {"schema": answer}}},
             "400": {"description": "请求体不是 JSON 对象", **refusal},
             "401": {"$ref": "#/components/responses/401"},
             "403": {"description": "无此操作权限", **refusal},
@@ -271,6 +287,6 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     }
 
 
-__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "numbers",
+__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "pick", "numbers",
            "page_answer", "api_answer", "record_or_404", "safe_next", "commit", "BodyRefused"]
 

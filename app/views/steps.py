@@ -94,6 +94,12 @@ def numbers(label: str, *, required: bool = False) -> fields.Field:
                        error_messages={"required": f"请选择{label}", "invalid": f"{label}应为记录编号的列表"})
 
 
+def flag(label: str, *, default: bool = False) -> fields.Field:
+    """Yes or no (JSON true/false; a page's checkbox sends 1, its hidden twin 0); absent is `default`."""
+    return fields.Boolean(load_default=default, metadata={"description": label},
+                          error_messages={"invalid": f"{label}应为是或否"})
+
+
 class StepBody(Schema):
     """A step's body. Blank form fields are absent; fields a page adds (next, csrf_token) are ignored."""
 
@@ -122,10 +128,14 @@ class Step:
     """A workflow step: `run(session, record, user, **body)` does it; `done` confirms it."""
 
     run: Callable[..., Any]
-    done: str
+    done: str | Callable[[Any, Any], str]
     body: type[StepBody] = NoBody
     summary: str = ""
     files: str | None = None  # the multipart field whose uploads go to the service as `files`
+
+    def confirm(self, record, result) -> str:
+        """The confirmation; `done` may be a function of the record and the service's result."""
+        return self.done(record, result) if callable(self.done) else self.done
 
     def read(self) -> dict:
         """The body, from JSON (API) or a form (pages and multipart API calls), through the schema."""
@@ -199,8 +209,8 @@ def safe_next(default: str) -> str:
 def page_answer(step: Step, record, next_url: str):
     """Run a step from a page form: flash its confirmation or its refusal, back to `next_url`."""
     try:
-        step.perform(record)
-        flash(step.done, "success")
+        result = step.perform(record)
+        flash(step.confirm(record, result), "success")
     except NotFound:
         abort(404)
     except BusinessError as exc:
@@ -216,7 +226,7 @@ def api_answer(api, step: Step, record, present: Callable[[Any, Any], dict]):
         return api.response(422, message=exc.message, errors=exc.errors)
     except BusinessError as exc:
         return api.response(exc.status_code, message=exc.message)
-    return api.response(200, message=step.done, result=present(record, result))
+    return api.response(200, message=step.confirm(record, result), result=present(record, result))
 
 
 def record_or_404(model, pk):
@@ -253,13 +263,14 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     if result_component:
         answer = {"allOf": [answer, {"type": "object", "properties": {
             "result": {"$ref": f"#/components/schemas/{result_component}"}}}]}
+    done = step.done if isinstance(step.done, str) else step.summary
     refusal = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
     return {
-        "summary": step.summary or step.done,
+        "summary": step.summary or done,
         "parameters": [{"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}}],
         "requestBody": {"required": False, "content": content},
         "responses": {
-            "200": {"description": step.done, "content": {"application/json": {"schema": answer}}},
+            "200": {"description": done, "content": {"application/json": {"schema": answer}}},
             "400": {"description": "请求体不是 JSON 对象", **refusal},
             "401": {"$ref": "#/components/responses/401"},
             "403": {"description": "无此操作权限", **refusal},
@@ -270,6 +281,6 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     }
 
 
-__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "numbers",
+__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "numbers", "flag",
            "page_answer", "api_answer", "record_or_404", "safe_next", "commit", "BodyRefused"]
 

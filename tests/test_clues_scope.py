@@ -89,11 +89,12 @@ def test_clue_attachments(app, clients, factory):
     files = {"file": (io.BytesIO(b"%PDF-1.4 evidence"), "证据.pdf")}
     response = clients.api("tax").post(f"/api/v1/clue/{clue.id}/attachment", data=files,
                                        content_type="multipart/form-data")
-    assert response.status_code == 201, response.json
+    assert response.status_code == 200, response.json
+    assert response.json["message"] == "附件已上传"
     assert clients.api("hr").post(f"/api/v1/clue/{clue.id}/attachment",
                                   data={"file": (io.BytesIO(b"x"), "a.pdf")},
                                   content_type="multipart/form-data").status_code == 404
-    attachment = db.session.get(m.Attachment, response.json["id"])
+    attachment = db.session.get(m.Attachment, response.json["result"]["id"])
     with app.test_request_context():
         from flask import url_for
 

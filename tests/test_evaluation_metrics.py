@@ -138,6 +138,8 @@ def test_metrics_hand_computed_and_workflow(app, clients, factory):
     response = office.post(f"/api/v1/evaluation/{pk}/grade", json={
         "unit_id": rows["县税务局"]["unit_id"], "grade": "良好", "comment": "按期函复率有待提高。"})
     assert response.status_code == 200, response.json
+    assert response.json["result"]["graded"] == {"unit_id": rows["县税务局"]["unit_id"], "grade": "良好",
+                                                 "comment": "按期函复率有待提高。"}
     assert convener.post(f"/api/v1/evaluation/{pk}/approve").status_code == 422
     for entry in db.session.query(m.EvaluationEntry).filter_by(evaluation_id=pk, grade=None):
         entry.grade = "合格"
@@ -146,7 +148,7 @@ def test_metrics_hand_computed_and_workflow(app, clients, factory):
     assert office.post(f"/api/v1/evaluation/{pk}/approve").status_code == 403
     assert office.post(f"/api/v1/evaluation/{pk}/issue").status_code == 403
     assert convener.post(f"/api/v1/evaluation/{pk}/issue").status_code == 409
-    assert convener.post(f"/api/v1/evaluation/{pk}/approve").json["status"] == "approved"
+    assert convener.post(f"/api/v1/evaluation/{pk}/approve").json["result"]["status"] == "approved"
     # a grade changed after approval sends it back for approval
     office.post(f"/api/v1/evaluation/{pk}/grade", json={"unit_id": rows["县人社局"]["unit_id"], "grade": "优秀",
                                                         "comment": "职工安置工作扎实。"})
@@ -155,7 +157,7 @@ def test_metrics_hand_computed_and_workflow(app, clients, factory):
     response = convener.post(f"/api/v1/evaluation/{pk}/issue")
     assert response.status_code == 200, response.json
     year = dt.date.today().year
-    assert response.json["number"] == f"平府院评〔{year}〕1号"
+    assert response.json["result"]["number"] == f"平府院评〔{year}〕1号"
 
     # frozen: no recompute, no grade, no page edit of an entry, no edit of the evaluation
     assert office.post("/api/v1/evaluation/compute", json={"year": Y}).status_code == 409

@@ -298,8 +298,10 @@ def test_an_information_check_fans_out_one_matter_per_unit_with_standard_deadlin
     assert created.status_code == 201, created.json
     pk = created.json["id"]
     buffer, name = _pdf_file()
-    assert trustee.post(f"/api/v1/request/{pk}/attachments", data={"file": (buffer, name)},
-                        content_type="multipart/form-data").status_code == 201
+    attached = trustee.post(f"/api/v1/request/{pk}/attachments", data={"file": (buffer, name)},
+                            content_type="multipart/form-data")
+    assert attached.status_code == 200 and attached.json["message"] == "附件已上传"
+    assert [f["filename"] for f in attached.json["result"]["attachments"]] == [name]
     page = clients.web("office").get(f"/request/show/{pk}").get_data(as_text=True)
     assert 'id="fan-out-plan"' in page and "批准并向 3 个单位函告" in page
     approved = clients.api("office").post(f"/api/v1/request/{pk}/accept", json={})

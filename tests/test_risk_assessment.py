@@ -239,7 +239,8 @@ def test_disposal_plan_workflow_creates_supervised_matters(clients, factory):
     assert office.post(f"/api/v1/plan/{pk}/activate").status_code == 409  # draft cannot start
     approved = convener.post(f"/api/v1/plan/{pk}/approve", json={"create_matters": True})
     assert approved.status_code == 200, approved.json
-    assert approved.json["status"] == "approved" and len(approved.json["matters"]) == 2
+    assert approved.json["message"] == "处置方案已批准，已生成并函告2件督办事项"
+    assert approved.json["result"]["status"] == "approved" and len(approved.json["result"]["matters"]) == 2
     matters = db.session.query(m.Matter).order_by(m.Matter.id).all()
     assert [(mt.source, mt.status, mt.lead_unit.name, mt.case_id) for mt in matters] == [
         ("plan", "sent", "县税务局", case.id), ("plan", "sent", "县人社局", case.id)]
@@ -254,8 +255,8 @@ def test_disposal_plan_workflow_creates_supervised_matters(clients, factory):
     assert office.post(f"/api/v1/plan/{pk}/measures", json={"content": "补充", "responsible_unit": tax.id}).status_code == 409
     assert convener.post(f"/api/v1/plan/{pk}/approve").status_code == 409
     assert convener.post(f"/api/v1/plan/{pk}/activate").status_code in (401, 403)
-    assert office.post(f"/api/v1/plan/{pk}/activate").json["status"] == "in_effect"
-    assert office.post(f"/api/v1/plan/{pk}/close").json["status"] == "closed"
+    assert office.post(f"/api/v1/plan/{pk}/activate").json["result"]["status"] == "in_effect"
+    assert office.post(f"/api/v1/plan/{pk}/close").json["result"]["status"] == "closed"
     assert office.post(f"/api/v1/plan/{pk}/activate").status_code == 409
     assert db.session.query(m.Matter).count() == 2
     page = web(clients, "office").get(f"/planview/show/{pk}").get_data(as_text=True)
@@ -268,7 +269,8 @@ def test_plan_page_approve_without_matters(clients, factory):
     factory.add(m.PlanMeasure(plan=plan, seq=1, content="稳控信访", responsible_unit=factory.unit("县信访局")))
     page = web(clients, "convener").get(f"/planview/show/{plan.id}").get_data(as_text=True)
     assert "批准方案" in page and "启动执行" not in page
-    res = web(clients, "convener").post(f"/planview/approve/{plan.id}", data={})
+    # the page's form posts create_matters=0 (a hidden field) when its checkbox is unticked
+    res = web(clients, "convener").post(f"/planview/approve/{plan.id}", data={"create_matters": "0"})
     assert res.status_code == 302
     db.session.expire_all()
     assert db.session.get(m.DisposalPlan, plan.id).status == "approved"

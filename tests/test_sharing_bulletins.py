@@ -126,8 +126,8 @@ def test_edit_issue_lock_distribute_and_print(clients, factory, frozen_today):
     issued = clients.api("convener").post(f"/api/v1/bulletin/{pk}/issue")
     assert issued.status_code == 200, issued.json
     members = db.session.query(m.Unit).filter(m.Unit.kind == "member", m.Unit.active.is_(True)).count()
-    assert issued.json == {"id": pk, "number": "平府院通〔2026〕1号", "issue_label": "2026年第1期（总第1期）",
-                           "distributed_to": members}
+    assert issued.json == {"message": "已印发 平府院通〔2026〕1号，已分发各成员单位", "result": {
+        "id": pk, "number": "平府院通〔2026〕1号", "issue_label": "2026年第1期（总第1期）", "distributed_to": members}}
     # locked
     assert office.put(f"/api/v1/bulletin/{pk}/sections/{first.id}", json={"body": "改"}).status_code == 409
     assert office.put(f"/api/v1/bulletin/{pk}", json={"title": "改"}).status_code == 409
@@ -148,7 +148,7 @@ def test_edit_issue_lock_distribute_and_print(clients, factory, frozen_today):
     pk2 = office.post("/api/v1/bulletin/draft", json={"kind": "special", "period_start": "2026-04-01",
                                                       "period_end": "2026-04-02"}).json["id"]
     second = office.post(f"/api/v1/bulletin/{pk2}/issue")
-    assert (second.json["number"], second.json["issue_label"]) == ("平府院通〔2026〕2号", "2026年第2期（总第2期）")
+    assert (second.json["result"]["number"], second.json["result"]["issue_label"]) == ("平府院通〔2026〕2号", "2026年第2期（总第2期）")
 
 
 def test_bulletin_pages(clients, factory, frozen_today):
@@ -200,7 +200,8 @@ def test_policy_library_search_and_attachments(clients, factory):
     office = clients.api("office")
     up = office.post(f"/api/v1/policy/{policy.id}/attachments",
                      data={"file": (io.BytesIO(b"%PDF-1.4 test"), "典型案例全文.pdf")}, content_type="multipart/form-data")
-    assert up.status_code == 201, up.json
+    assert up.status_code == 200, up.json
+    assert up.json["message"] == "附件已上传" and up.json["result"]["filename"] == "典型案例全文.pdf"
     bad = office.post(f"/api/v1/policy/{policy.id}/attachments",
                       data={"file": (io.BytesIO(b"MZ"), "run.exe")}, content_type="multipart/form-data")
     assert bad.status_code == 422 and "类型不允许" in bad.json["message"]

@@ -87,6 +87,7 @@ def test_spec_declares_step_bodies_and_answers(sqlite_app):
 
 
 # --------------------------------------------------------------------------- the other mechanisms
+# One test each: a refusal of the body (or of the step) reads the same on the page and the API.
 
 def _spec(app) -> dict:
     from flask_appbuilder.api import BaseApi
@@ -191,3 +192,98 @@ def test_research_steps_refused_alike_and_in_the_spec(app, clients, factory):
                                                                                                    "returned"]
     upload = spec["paths"]["/api/v1/research/{pk}/attachment"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload
+def _page(clients, username):
+    from flask import g
+
+    g.pop("_login_user", None)
+    return clients.web(username)
+
+
+def test_risk_plan_approve_refused_alike(app, clients, factory):
+    from app import models as m
+    from app.extensions import db
+
+    plan = factory.add(m.DisposalPlan(case=factory.case(), title="处置方案"))
+    factory.add(m.PlanMeasure(plan=plan, seq=1, content="稳控信访", responsible_unit=factory.unit("县信访局")))
+    message = "为各项措施生成督办事项并函告责任单位应为是或否"
+    api = clients.api("convener").post(f"/api/v1/plan/{plan.id}/approve", json={"create_matters": "也许"})
+    assert api.status_code == 422 and api.get_json()["message"] == message
+    page = _page(clients, "convener").post(f"/planview/approve/{plan.id}", data={"create_matters": "也许"})
+    assert page.status_code == 302
+    assert message in _page(clients, "convener").get(f"/planview/show/{plan.id}").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(m.DisposalPlan, plan.id).status == "draft"
+
+
+def test_case_override_refused_alike(app, clients, factory):
+    case = factory.case(stage="application", acceptance_date=None)
+    for reason, message in (("含\x00字符", "放行理由含有无效字符"), ("同意", "请填写放行理由（至少4个字）")):
+        api = clients.api("convener").post(f"/api/v1/case/{case.id}/override", json={"reason": reason})
+        assert api.status_code == 422 and api.get_json()["message"] == message
+        page = _page(clients, "convener").post(f"/caseview/override/{case.id}", data={"reason": reason})
+        assert page.status_code == 302
+        assert message in _page(clients, "convener").get(f"/caseview/show/{case.id}").get_data(as_text=True)
+
+
+def test_policy_upload_refused_alike(app, clients, factory):
+    import datetime as dt
+
+    from app import models as m
+
+    policy = factory.add(m.Policy(kind="policy", title="实施意见", publish_date=dt.date(2026, 1, 5)))
+    api = clients.api("office").post(f"/api/v1/policy/{policy.id}/attachments", data={},
+                                     content_type="multipart/form-data")
+    assert api.status_code == 422
+    message = api.get_json()["message"]
+    page = _page(clients, "office").post(f"/policyview/attach/{policy.id}", data={},
+                                         content_type="multipart/form-data")
+    assert page.status_code == 302
+    assert message in _page(clients, "office").get(f"/policyview/show/{policy.id}").get_data(as_text=True)
+
+
+def test_clue_upload_refused_alike(app, clients, factory):
+    from app.extensions import db
+    from app import models as m
+
+    created = clients.api("tax").post("/api/v1/clue/", json={"title": "索要好处费", "description": "……",
+                                                              "subject_unit": factory.unit("县市场监管局").id})
+    clue = db.session.get(m.ClueReport, created.get_json()["id"])
+    api = clients.api("tax").post(f"/api/v1/clue/{clue.id}/attachment", data={}, content_type="multipart/form-data")
+    assert api.status_code == 422
+    message = api.get_json()["message"]
+    page = _page(clients, "tax").post(f"/clue/upload/{clue.id}", data={}, content_type="multipart/form-data")
+    assert page.status_code == 302
+    assert message in _page(clients, "tax").get(f"/clue/show/{clue.id}").get_data(as_text=True)
+
+
+def test_request_decline_refused_alike(app, clients, factory):
+    from app import models as m
+    from app.extensions import db
+    from tests.test_requests import _file_request
+
+    a = factory.case(enterprise_name="山西华兴机械有限公司")
+    office = clients.api("office")
+    assert office.post("/api/v1/caseassignment/", json={"case": a.id, "user": factory.user("trustee").id,
+                                                        "role": "administrator"}).status_code == 201
+    req = _file_request(clients, {"a": a.id})
+    api = office.post(f"/api/v1/request/{req.id}/decline", json={"reason": "  "})
+    assert api.status_code == 422
+    assert api.get_json() == {"message": "请填写不予受理的理由", "errors": {"reason": ["请填写不予受理的理由"]}}
+    page = _page(clients, "office").post(f"/request/decline/{req.id}", data={"reason": "  "})
+    assert page.status_code == 422 and "请填写不予受理的理由" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(m.CoordinationRequest, req.id).status == "submitted"
+
+
+def test_spec_declares_the_mechanisms_step_bodies(sqlite_app):
+    spec = _spec(sqlite_app)
+    approve = _body_schema(spec, "/api/v1/plan/{pk}/approve")
+    assert approve["properties"]["create_matters"]["type"] == "boolean"
+    assert _body_schema(spec, "/api/v1/case/{pk}/override")["properties"]["reason"]["type"] == "string"
+    assert _body_schema(spec, "/api/v1/request/{pk}/decline")["required"] == ["reason"]
+    assert _body_schema(spec, "/api/v1/evaluation/{pk}/grade")["required"] == ["unit_id"]
+    for path in ("/api/v1/policy/{pk}/attachments", "/api/v1/clue/{pk}/attachment", "/api/v1/request/{pk}/attachments"):
+        assert "file" in str(spec["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]), path
+    issue = spec["paths"]["/api/v1/bulletin/{pk}/issue"]["post"]["responses"]["200"]["content"]["application/json"]
+    result = issue["schema"]["allOf"][1]["properties"]["result"]["$ref"].rsplit("/", 1)[1]
+    assert "distributed_to" in spec["components"]["schemas"][result]["properties"]

@@ -223,7 +223,7 @@ def risk_status(session, case, user) -> dict:
     }
 
 
-def override_acceptance(session, user, case, reason: str):
+def override_acceptance(session, case, user, reason: str | None = None):
     """A convener lets a 重大 case without an approved plan be accepted; the reason is kept on the
     case (and, like every change, in the audit log with who and when)."""
     reason = (reason or "").strip()
@@ -259,7 +259,7 @@ def _transition(plan, action: str) -> None:
     plan.status = target
 
 
-def approve_plan(session, user, plan, create_matters: bool = True) -> list:
+def approve_plan(session, plan, user, create_matters: bool = True) -> list:
     """draft → approved; optionally one supervised matter per measure, sent to its responsible unit."""
     from app.models.base import now
     from app.services import settings
@@ -293,11 +293,11 @@ def approve_plan(session, user, plan, create_matters: bool = True) -> list:
     return created
 
 
-def activate_plan(session, user, plan):
+def activate_plan(session, plan, user):
     _transition(plan, "activate")
     return plan
 
 
-def close_plan(session, user, plan):
+def close_plan(session, plan, user):
     _transition(plan, "close")
     return plan

@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 
 from app import models as m
 from app.extensions import db
@@ -17,13 +18,14 @@ from app.models.org import HOLIDAY_KIND_LABELS, UNIT_KIND_LABELS
 from app.security.permissions import acts_for_own_unit_only
 from app.security.scope import current_user
 from app.services.errors import BusinessError
+from app.services.risk import override_acceptance
 from app.services.validation import check_unique_case_number, validate_case
 from app.views import add_link, add_view
 from app.views.groups import GroupView
 from app.views.requests import CaseAssignmentView
 from app.views.labels import LABELS
-from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
-                            workflow_call)
+from app.views.base import API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView
+from app.views.steps import Step, StepBody, text
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -192,8 +194,25 @@ CASE_EDIT_COLUMNS = ["case_number", "enterprise_name", "credit_code", "enterpris
                      "is_major_sensitive", "monitoring_points", "is_zombie", "is_capacity_reduction", "notes"]
 
 
+# --- the case's workflow step: one declaration for the page and the API (app/views/steps.py) -------
+class OverrideBody(StepBody):
+    reason = text("放行理由")  # the service asks for at least 4 characters, with its own words
+
+
+class OverrideSummary(Schema):
+    id = fields.Integer(required=True)
+    acceptance_override_reason = fields.String(allow_none=True, metadata={"description": "受理放行理由（含放行人和日期）"})
+
+
+CASE_STEPS = {
+    "override": Step(override_acceptance, "已记录受理放行理由，案件可以转为已受理", OverrideBody,
+                     "召集人受理放行：重大风险且无已批准处置方案的案件，记录放行理由后可转为已受理"),
+}
+
+
 class CaseView(CaseRules, ScopedModelView):
     datamodel = SQLAInterface(m.Case)
+    steps = CASE_STEPS
     class_permission_name = "Case"
     list_title = show_title = _("破产案件")
     add_title = _("登记案件")
@@ -386,25 +405,13 @@ class CaseView(CaseRules, ScopedModelView):
     @has_access
     def override(self, pk):
         """召集人受理放行: the reason is stored on the case (and in the audit log)."""
-        from app.security.scope import get_in_scope
-        from app.services.errors import NotFound
-        from app.services.risk import override_acceptance
-
-        try:
-            case = get_in_scope(db.session, m.Case, pk)
-            override_acceptance(db.session, current_user(), case, request.form.get("reason", ""))
-            db.session.commit()
-            flash("已记录受理放行理由，案件可以转为已受理", "success")
-        except NotFound:
-            abort(404)
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("CaseView.show", pk=pk))
+        return self.page_step(pk, "override")
 
 
 class CaseApi(CaseRules, ScopedApi):
     resource_name = "case"
+    steps = CASE_STEPS
+    step_result_schema = OverrideSummary
     datamodel = SQLAInterface(m.Case)
     class_permission_name = "Case"
     list_columns = ["id", "case_number", "enterprise_name", "credit_code", "procedure_type", "stage",
@@ -525,25 +532,15 @@ class CaseApi(CaseRules, ScopedApi):
         db.session.commit()
         return self.response(201, message=f"已导入{len(result.created)}件案件", ids=[c.id for c in result.created])
 
+    def step_result(self, record, result) -> dict:
+        return {"id": record.id, "acceptance_override_reason": record.acceptance_override_reason}
+
     @expose("/<int:pk>/override", methods=["POST"])
     @protect()
     @safe
     def override(self, pk):
         """{"reason": …}: a convener lets a 重大 case without an approved plan be accepted."""
-        from app.security.scope import get_in_scope
-        from app.services.risk import override_acceptance
-
-        body = request.get_json(silent=True) or {}
-
-        def run():
-            case = get_in_scope(db.session, m.Case, pk)
-            override_acceptance(db.session, current_user(), case, str(body.get("reason") or ""))
-            return case
-
-        result = workflow_call(self, run)
-        if not isinstance(result, m.Case):
-            return result
-        return self.response(200, message="已记录受理放行理由", acceptance_override_reason=result.acceptance_override_reason)
+        return self.api_step(pk, "override")
 
 
 class CaseProgressApi(CaseProgressRules, ScopedApi):

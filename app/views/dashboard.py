@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, g, redirect, url_for
+from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db
 from app.services import dashboard as dashboard_service
-from app.services.errors import BusinessError, NotFound, StaleEdit
 
 
 class HomeIndexView(IndexView):
@@ -54,29 +50,6 @@ class ShowExtrasMixin:
                 kwargs.update(self.show_extras(item))
                 kwargs["item"] = item
         return super().render_template(template, **kwargs)
-
-
-def page_step(func, *args, success: str, next_url: str, **kwargs):
-    """Run a workflow service from a page form: commit and flash on success; flash the refusal."""
-    try:
-        func(*args, **kwargs)
-        db.session.commit()
-        flash(success, "success")
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except BusinessError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash(StaleEdit().message, "danger")
-    except IntegrityError as exc:  # a Chinese sentence, never the database's text
-        db.session.rollback()
-        from app.views.forms import database_error
-
-        flash(database_error(exc)[0], "danger")
-    return redirect(next_url)
 
 
 def register(appbuilder):

@@ -12,6 +12,7 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 
 from app import models as m
 from app.extensions import db
@@ -25,7 +26,8 @@ from app.views import add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, ScopedApi, ScopedModelView, choice_field,
                             workflow_call)
 from app.views.base import RecordRules
-from app.views.dashboard import ShowExtrasMixin, formatters, page_step
+from app.views.dashboard import ShowExtrasMixin, formatters
+from app.views.steps import Step, StepBody, number, text
 
 GRADES = {g: g for g in GRADE_CHOICES}
 
@@ -47,6 +49,45 @@ def pdf_response(evaluation: m.Evaluation) -> Response:
 
 
 # --- evaluation ------------------------------------------------------------------------------------
+
+# --- the evaluation's workflow steps: one declaration for the page and the API (app/views/steps.py) ---
+class GradeBody(StepBody):
+    unit_id = number("成员单位", required=True)
+    grade = text("评价等次", limit=10)  # the service names the grades when refusing one
+    comment = text("评语")
+
+
+def grade_unit(session, evaluation, user, unit_id, grade=None, comment=None):
+    """The grade of one unit of the evaluation (its entry)."""
+    entry = next((e for e in evaluation.entries if e.unit_id == unit_id), None)
+    if entry is None:
+        raise BusinessError("该单位不在本次评价范围内", 422)
+    return service.grade_entry(session, entry, user, grade, comment)
+
+
+EVALUATION_STEPS = {
+    "grade": Step(grade_unit, "评价已保存", GradeBody, "联动办公室评定一个成员单位的等次与评语"),
+    "approve": Step(service.approve_evaluation, "评价通报已审定", summary="召集人审定评价通报（各单位均已评定等次）"),
+    "issue": Step(service.issue_evaluation, "评价通报已印发，指标与评价已冻结", summary="召集人印发已审定的评价通报"),
+}
+
+
+class GradedEntry(Schema):
+    unit_id = fields.Integer(required=True)
+    grade = fields.String(allow_none=True, metadata={"description": "评价等次"})
+    comment = fields.String(allow_none=True, metadata={"description": "评语"})
+
+
+class EvaluationSummary(Schema):
+    """What an evaluation's step answers."""
+
+    id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "draft 草稿 / approved 已审定 / issued 已印发"})
+    number = fields.String(allow_none=True, metadata={"description": "文号（印发后）"})
+    entries = fields.Integer(required=True, metadata={"description": "参评成员单位数"})
+    graded = fields.Nested(GradedEntry, metadata={"description": "评定的单位（仅 grade）"})
+
 
 class EvaluationRules(RecordRules):
     def rules(self, item):
@@ -106,6 +147,7 @@ class EvaluationView(ShowExtrasMixin, EvaluationRules, ScopedModelView):
     related_views = [EntryView]
 
     method_permission_name = {**PAGE_PERMISSIONS, "grade_all": "grade"}
+    steps = EVALUATION_STEPS
 
     def show_extras(self, item):
         rows = [(entry, service.entry_metrics(entry)) for entry in item.entries]
@@ -181,16 +223,12 @@ class EvaluationView(ShowExtrasMixin, EvaluationRules, ScopedModelView):
     @expose("/approve/<int:pk>", methods=["POST"])
     @has_access
     def approve(self, pk):
-        item = _or_404(m.Evaluation, pk)
-        return page_step(service.approve_evaluation, db.session, item, current_user(), success="评价通报已审定",
-                         next_url=f"/evaluation/show/{pk}")
+        return self.page_step(pk, "approve")
 
     @expose("/issue/<int:pk>", methods=["POST"])
     @has_access
     def issue(self, pk):
-        item = _or_404(m.Evaluation, pk)
-        return page_step(service.issue_evaluation, db.session, item, current_user(),
-                         success="评价通报已印发，指标与评价已冻结", next_url=f"/evaluation/show/{pk}")
+        return self.page_step(pk, "issue")
 
     @expose("/pdf/<int:pk>")
     @has_access
@@ -203,6 +241,8 @@ class EvaluationApi(EvaluationRules, ScopedApi):
     datamodel = SQLAInterface(m.Evaluation)
     class_permission_name = "Evaluation"
     method_permission_name = {**API_PERMISSIONS, "entries": "show"}
+    steps = EVALUATION_STEPS
+    step_result_schema = EvaluationSummary
     list_columns = ["id", "year", "title", "number", "status", "computed_at", "issued_at"]
     show_columns = list_columns + ["intro", "approved_at", "document_date", "entries.id",
                                    "entries.grade", "entries.comment", "version_id"]
@@ -245,45 +285,33 @@ class EvaluationApi(EvaluationRules, ScopedApi):
                  "metrics": service.entry_metrics(e)} for e in item.entries]
         return self.response(200, count=len(rows), result=rows)
 
+    def step_result(self, record, result) -> dict:
+        summary = {"id": record.id, "year": record.year, "status": record.status, "number": record.number,
+                   "entries": len(record.entries)}
+        if isinstance(result, m.EvaluationEntry):
+            summary["graded"] = {"unit_id": result.unit_id, "grade": result.grade, "comment": result.comment}
+        return summary
+
     @expose("/<int:pk>/grade", methods=["POST"])
     @protect()
     @safe
     def grade(self, pk):
         """The office's grade and comment for one unit ({"unit_id", "grade", "comment"})."""
-        item, error = self._evaluation(pk)
-        if error:
-            return error
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="请求体必须是 JSON 对象")
-        entry = next((e for e in item.entries if str(e.unit_id) == str(body.get("unit_id"))), None)
-        if entry is None:
-            return self.response(422, message="该单位不在本次评价范围内")
-        result = workflow_call(self, service.grade_entry, db.session, entry, current_user(), body.get("grade"),
-                               body.get("comment"))
-        if not isinstance(result, m.EvaluationEntry):
-            return result
-        return self.response(200, unit_id=entry.unit_id, grade=entry.grade, comment=entry.comment, status=item.status)
+        return self.api_step(pk, "grade")
 
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
     @safe
     def approve(self, pk):
-        item, error = self._evaluation(pk)
-        if error:
-            return error
-        result = workflow_call(self, service.approve_evaluation, db.session, item, current_user())
-        return result if not isinstance(result, m.Evaluation) else self._summary(item)
+        """审定 (召集人): every unit graded first."""
+        return self.api_step(pk, "approve")
 
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
     @safe
     def issue(self, pk):
-        item, error = self._evaluation(pk)
-        if error:
-            return error
-        result = workflow_call(self, service.issue_evaluation, db.session, item, current_user())
-        return result if not isinstance(result, m.Evaluation) else self._summary(item)
+        """印发 (召集人) an approved evaluation: numbered, metrics and grades frozen."""
+        return self.api_step(pk, "issue")
 
     @expose("/<int:pk>/pdf", methods=["GET"])
     @protect()
@@ -307,11 +335,26 @@ class ClueRules(RecordRules):
         clue_service.check_clue(item)
 
 
+def attach_clue_file(session, clue, user, files=()):
+    """The page's and the API's multipart `file`: the reporter or the office, while the clue is open."""
+    clue_service.check_attach(clue, user)
+    return save_attachment(session, "clue", clue.id, files[0] if files else None, user)
+
+
+CLUE_STEPS = {"upload": Step(attach_clue_file, "附件已上传", summary="为线索上传附件（multipart 的 file）", files="file")}
+
+
+class ClueFile(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True, metadata={"description": "文件名"})
+
+
 class ClueView(ShowExtrasMixin, ClueRules, ScopedModelView):
     datamodel = SQLAInterface(m.ClueReport)
     class_permission_name = "Clue"
     route_base = "/clue"
     method_permission_name = {**PAGE_PERMISSIONS, "file": "show"}
+    steps = CLUE_STEPS
     list_title = show_title = _("违纪违法线索")
     add_title = _("报告线索")
     edit_title = _("登记处理情况")
@@ -332,12 +375,7 @@ class ClueView(ShowExtrasMixin, ClueRules, ScopedModelView):
     @expose("/upload/<int:pk>", methods=["POST"])
     @has_access
     def upload(self, pk):
-        item = _or_404(m.ClueReport, pk)
-
-        def run():
-            clue_service.check_attach(item, current_user())
-            return save_attachment(db.session, "clue", item.id, request.files.get("file"), current_user())
-        return page_step(run, success="附件已上传", next_url=f"/clue/show/{pk}")
+        return self.page_step(pk, "upload")
 
     @expose("/file/<int:pk>/<int:attachment_id>")
     @has_access
@@ -360,24 +398,18 @@ class ClueApi(ClueRules, ScopedApi):
     add_columns = ["title", "description", "subject_unit", "matter", "case"]
     edit_columns = ["status", "referred_to", "handling_note"]
     base_order = ("id", "desc")
+    steps = CLUE_STEPS
+    step_result_schema = ClueFile
+
+    def step_result(self, record, result) -> dict:
+        return {"id": result.id, "filename": result.filename}
 
     @expose("/<int:pk>/attachment", methods=["POST"])
     @protect()
     @safe
     def upload(self, pk):
         """Attach a file to a clue (multipart field `file`): the reporter or the office."""
-        try:
-            item = get_in_scope(db.session, m.ClueReport, pk)
-        except NotFound:
-            return self.response_404()
-
-        def run():
-            clue_service.check_attach(item, current_user())
-            return save_attachment(db.session, "clue", item.id, request.files.get("file"), current_user())
-        result = workflow_call(self, run)
-        if not isinstance(result, m.Attachment):
-            return result
-        return self.response(201, id=result.id, filename=result.filename)
+        return self.api_step(pk, "upload")
 
 
 def register(appbuilder):

@@ -18,6 +18,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from marshmallow import Schema, fields, validate
 from wtforms import MultipleFileField, validators
 
 from app import models as m
@@ -32,6 +33,7 @@ from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi,
                             ScopedModelView, api_database_error, api_error, commit_step, rollback_on_refusal, workflow_call)
 from app.views.labels import LABELS
+from app.views.steps import Step, StepBody, number, text
 
 REQUEST_LABELS = {**LABELS, "title": _("申请事项"), "needs": _("需要协调解决的问题"), "reason": _("申请理由和依据"),
                   "category": _("建议事项类别"), "suggested_units": _("建议承办单位"), "desired_date": _("希望办结日期"),
@@ -276,10 +278,67 @@ class CheckLineView(LineRules, ScopedModelView):
     post_update = post_add
 
 
+# --------------------------------------------------------------------------- workflow steps
+# One declaration per step (app/views/steps.py): the page form and the API body are read by the same
+# schema; 受理 is not declared yet (see RequestView.accept).
+
+class MergeBody(StepBody):
+    matter = number("要并入的协调事项")
+    note = text("并入说明")
+
+
+class DeclineBody(StepBody):
+    reason = text("不予受理的理由", required=True)
+
+
+class WithdrawBody(StepBody):
+    reason = text("撤回原因")
+
+
+def merge_into(session, req, user, matter=None, note=None):
+    """并入 the matter named by id, in the user's scope (else refused as absent)."""
+    return svc.merge_request(session, req, user, _one(m.Matter, matter, "协调事项"), note)
+
+
+def attach_request_file(session, req, user, files=()):
+    """The page's and the API's multipart `file`, while the request waits."""
+    return svc.add_attachment(session, req, user, files[0] if files else None)
+
+
+REQUEST_STEPS = {
+    "merge": Step(merge_into, "已并入已有协调事项，申请人可跟踪该事项的办理情况", MergeBody,
+                  "并入同一案件已有的协调事项（联动办公室）"),
+    "decline": Step(svc.decline_request, "已不予受理，并通知申请人", DeclineBody, "不予受理，理由通知申请人"),
+    "withdraw": Step(svc.withdraw_request, "申请已撤回", WithdrawBody, "申请人在审核前撤回申请"),
+    "attach": Step(attach_request_file, "附件已上传", summary="上传附件（multipart 的 file），如指定管理人决定书",
+                   files="file"),
+}
+
+
+class RequestSummary(Schema):
+    """What a request's step answers (`request_summary`): status, the matters answering it, replies."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "coordination 协调申请 / check 信息核查"})
+    kind_label = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(REQUEST_STATUS_LABELS)))
+    status_label = fields.String(required=True)
+    title = fields.String(required=True)
+    case_id = fields.Integer(required=True)
+    requester = fields.String(required=True, metadata={"description": "申请人"})
+    submitted_at = fields.String(required=True)
+    decided_at = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True, metadata={"description": "审核意见或理由"})
+    lines = fields.List(fields.Dict(), metadata={"description": "核查事项（信息核查）"})
+    attachments = fields.List(fields.Dict(), metadata={"description": "附件：id、filename、size、url"})
+    matters = fields.List(fields.Dict(), metadata={"description": "办理该申请的协调事项及各单位的函复"})
+
+
 class RequestView(RequestRules, ScopedModelView):
     datamodel = SQLAInterface(m.CoordinationRequest)
     class_permission_name = RESOURCE
     route_base = "/request"
+    steps = REQUEST_STEPS
     list_title = show_title = _("协调申请")
     add_title = _("提出协调申请")
     edit_title = _("修改协调申请（待审核）")
@@ -373,12 +432,13 @@ class RequestView(RequestRules, ScopedModelView):
         req = self._request_or_404(pk)
         return self.render_template(self.show_template, title=req.title, **self._show_context(req))
 
-    def _review(self, pk, form: str, run, success: str, target=None):
-        """Run an office or requester step from the page; a refusal shows beside its form, input kept."""
+    def _review(self, pk, name: str, form: str | None = None, target=None):
+        """Run an office or requester step (REQUEST_STEPS) from the page; a refusal shows beside its
+        form, input kept."""
         req = self._request_or_404(pk)
+        step = REQUEST_STEPS[name]
         try:
-            result = run(req)
-            commit_step()
+            result = step.perform(req)
         except NotFound:
             db.session.rollback()
             abort(404)
@@ -386,8 +446,8 @@ class RequestView(RequestRules, ScopedModelView):
             db.session.rollback()
             req = self._request_or_404(pk)
             return self.render_template(self.show_template, title=req.title, **self._show_context(
-                req, form_error=(form, exc.message), values=request.form.to_dict(flat=False))), exc.status_code
-        flash(success, "success")
+                req, form_error=(form or name, exc.message), values=request.form.to_dict(flat=False))), exc.status_code
+        flash(step.confirm(req, result), "success")
         return redirect(target(req, result) if target else f"/request/show/{req.id}")
 
     @expose("/accept/<int:pk>", methods=["POST"])
@@ -404,39 +464,44 @@ class RequestView(RequestRules, ScopedModelView):
         def target(req, matters):
             return f"/matter/show/{matters[0].id}" if req.kind == "coordination" else f"/request/show/{req.id}"
 
+        # 受理 is not yet a declared step: its form names the units lead_unit_id / co_unit_ids (the API
+        # lead_unit / co_units, where an absent co_units keeps the suggested ones)
         req = self._request_or_404(pk)
         success = ("已受理：已生成拟办协调事项，请核对后函告" if req.kind == "coordination"
                    else "已批准：已按单位分别函告，办理期限按各核查事项的标准期限计算")
-        return self._review(pk, "accept", run, success, target)
+        try:
+            matters = run(req)
+            commit_step()
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except BusinessError as exc:
+            db.session.rollback()
+            req = self._request_or_404(pk)
+            return self.render_template(self.show_template, title=req.title, **self._show_context(
+                req, form_error=("accept", exc.message), values=request.form.to_dict(flat=False))), exc.status_code
+        flash(success, "success")
+        return redirect(target(req, matters))
 
     @expose("/merge/<int:pk>", methods=["POST"])
     @has_access
     def merge(self, pk):
-        def run(req):
-            return svc.merge_request(db.session, req, g.user, _one(m.Matter, request.form.get("matter_id"), "协调事项"),
-                                     request.form.get("note"))
-        return self._review(pk, "merge", run, "已并入已有协调事项，申请人可跟踪该事项的办理情况")
+        return self._review(pk, "merge")
 
     @expose("/decline/<int:pk>", methods=["POST"])
     @has_access
     def decline(self, pk):
-        return self._review(pk, "decline", lambda req: svc.decline_request(db.session, req, g.user,
-                                                                           request.form.get("reason")),
-                            "已不予受理，并通知申请人")
+        return self._review(pk, "decline")
 
     @expose("/withdraw/<int:pk>", methods=["POST"])
     @has_access
     def withdraw(self, pk):
-        return self._review(pk, "withdraw", lambda req: svc.withdraw_request(db.session, req, g.user,
-                                                                             request.form.get("reason")),
-                            "申请已撤回")
+        return self._review(pk, "withdraw")
 
     @expose("/upload/<int:pk>", methods=["POST"])
     @has_access
     def upload(self, pk):
-        return self._review(pk, "upload", lambda req: svc.add_attachment(db.session, req, g.user,
-                                                                         request.files.get("file")),
-                            "附件已上传")
+        return self._review(pk, "attach", form="upload")
 
     # --- 信息核查: the catalogue in one form ---------------------------------------------------------
     @expose("/check", methods=["GET", "POST"])
@@ -511,6 +576,8 @@ class RequestApi(RequestRules, ScopedApi):
     search_columns = ["kind", "status", "case", "title"]
     order_columns = ["id", "submitted_at", "status"]
     base_order = ("id", "desc")
+    steps = REQUEST_STEPS
+    step_result_schema = RequestSummary
     method_permission_name = {**API_PERMISSIONS, "check": "add", "accept": "accept", "merge": "merge",
                               "decline": "decline", "withdraw": "withdraw", "attach": "upload",
                               "attachments": "show", "file": "show", "progress": "show", "waiting": "list",
@@ -552,6 +619,9 @@ class RequestApi(RequestRules, ScopedApi):
         except SQLAlchemyError as exc:
             return api_database_error(self, exc)
         return self.response(201, id=req.id, result=request_summary(req))
+
+    def step_result(self, record, result) -> dict:
+        return request_summary(record)
 
     def _step(self, pk, run, message: str):
         req = self._request(pk)
@@ -620,25 +690,21 @@ class RequestApi(RequestRules, ScopedApi):
     @safe
     def merge(self, pk):
         """并入 {"matter": 事项id, "note"?}: an existing matter of the same case answers the request."""
-        return self._step(pk, lambda req, body: svc.merge_request(
-            db.session, req, g.user, _one(m.Matter, body.get("matter"), "协调事项", required=True), body.get("note")),
-            "已并入已有协调事项")
+        return self.api_step(pk, "merge")
 
     @expose("/<int:pk>/decline", methods=["POST"])
     @protect()
     @safe
     def decline(self, pk):
         """不予受理 {"reason"}."""
-        return self._step(pk, lambda req, body: svc.decline_request(db.session, req, g.user, body.get("reason")),
-                          "已不予受理")
+        return self.api_step(pk, "decline")
 
     @expose("/<int:pk>/withdraw", methods=["POST"])
     @protect()
     @safe
     def withdraw(self, pk):
         """撤回 {"reason"?} by the requester while it waits."""
-        return self._step(pk, lambda req, body: svc.withdraw_request(db.session, req, g.user, body.get("reason")),
-                          "申请已撤回")
+        return self.api_step(pk, "withdraw")
 
     @expose("/<int:pk>/progress", methods=["GET"])
     @protect()
@@ -665,13 +731,7 @@ class RequestApi(RequestRules, ScopedApi):
     @safe
     def attach(self, pk):
         """multipart `file`: a document for the office and the units (e.g. 指定管理人决定书)."""
-        req = self._request(pk)
-        if req is None:
-            return self.response_404()
-        result = workflow_call(self, svc.add_attachment, db.session, req, g.user, request.files.get("file"))
-        if isinstance(result, Response):
-            return result
-        return self.response(201, **_file_json(result))
+        return self.api_step(pk, "attach")
 
     @expose("/attachment/<int:att_id>", methods=["GET"])
     @protect()

@@ -12,6 +12,7 @@ from flask_appbuilder.const import API_RESULT_RES_KEY
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 from markupsafe import Markup
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from app import models as m
@@ -23,6 +24,7 @@ from app.services.errors import BusinessError, NotFound
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
+from app.views.steps import Step, StepBody, flag
 
 LEVEL_COLOURS = {"低": "success", "中": "info", "高": "warning", "重大": "danger"}
 # Answers a new assessment starts from, taken from the case record (keys of the default scheme;
@@ -230,6 +232,44 @@ class PlanRules(RecordRules):
 
 
 
+# --- the plan's workflow steps: one declaration for the page and the API (app/views/steps.py) -------
+class ApproveBody(StepBody):
+    create_matters = flag("为各项措施生成督办事项并函告责任单位", default=True)
+
+
+def _approved(plan, created) -> str:
+    return "处置方案已批准" + (f"，已生成并函告{len(created)}件督办事项" if created else "")
+
+
+PLAN_STEPS = {
+    "approve": Step(risk_service.approve_plan, _approved, ApproveBody,
+                    "批准处置方案；create_matters 为真（默认）时每项措施生成督办事项并函告责任单位"),
+    "activate": Step(risk_service.activate_plan, "处置方案已启动执行", summary="启动执行已批准的处置方案"),
+    "close": Step(risk_service.close_plan, "处置方案已结束", summary="结束执行中的处置方案"),
+}
+
+
+class PlanMatter(Schema):
+    id = fields.Integer(required=True)
+    letter_number = fields.String(allow_none=True, metadata={"description": "函告文号"})
+    lead_unit = fields.Integer(allow_none=True, metadata={"description": "承办单位"})
+
+
+class PlanSummary(Schema):
+    """What a plan's step answers (`plan_summary`)."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(PLAN_STATUS_LABELS)))
+    status_label = fields.String(required=True)
+    matters = fields.List(fields.Nested(PlanMatter), required=True, metadata={"description": "批准时生成的督办事项"})
+
+
+def plan_summary(plan, created) -> dict:
+    matters = [{"id": mt.id, "letter_number": mt.letter_number, "lead_unit": mt.lead_unit_id}
+               for mt in created] if isinstance(created, list) else []
+    return {"id": plan.id, "status": plan.status, "status_label": PLAN_STATUS_LABELS[plan.status], "matters": matters}
+
+
 class MeasureRules(RecordRules):
     required_columns = ("content",)
 
@@ -266,6 +306,7 @@ class PlanView(PlanRules, ScopedModelView):
     base_order = ("id", "desc")
     related_views = [MeasureView]
     show_template = "risk/plan_show.html"
+    steps = PLAN_STEPS
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -275,35 +316,20 @@ class PlanView(PlanRules, ScopedModelView):
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views, plan=plan)
 
-    def _transition(self, pk, func, done: str, **kwargs):
-        try:
-            plan = get_in_scope(db.session, m.DisposalPlan, pk)
-            result = func(db.session, current_user(), plan, **kwargs)
-            db.session.commit()
-            flash(done + (f"，已生成并函告{len(result)}件督办事项" if isinstance(result, list) and result else ""),
-                  "success")
-        except NotFound:
-            abort(404)
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("PlanView.show", pk=pk))
-
     @expose("/approve/<int:pk>", methods=["POST"])
     @has_access
     def approve(self, pk):
-        return self._transition(pk, risk_service.approve_plan, "处置方案已批准",
-                                create_matters=bool(request.form.get("create_matters")))
+        return self.page_step(pk, "approve")
 
     @expose("/activate/<int:pk>", methods=["POST"])
     @has_access
     def activate(self, pk):
-        return self._transition(pk, risk_service.activate_plan, "处置方案已启动执行")
+        return self.page_step(pk, "activate")
 
     @expose("/close/<int:pk>", methods=["POST"])
     @has_access
     def close(self, pk):
-        return self._transition(pk, risk_service.close_plan, "处置方案已结束")
+        return self.page_step(pk, "close")
 
 
 class PlanApi(PlanRules, ScopedApi):
@@ -316,6 +342,8 @@ class PlanApi(PlanRules, ScopedApi):
     add_columns = edit_columns = ["case", "title", "summary"]
     base_order = ("id", "desc")
     method_permission_name = {**API_PERMISSIONS, "add_measure": "edit"}
+    steps = PLAN_STEPS
+    step_result_schema = PlanSummary
 
     def pre_get(self, data):
         """Measures with their responsible unit and the matters created for them."""
@@ -330,40 +358,29 @@ class PlanApi(PlanRules, ScopedApi):
                     ms["responsible_unit_name"] = row.responsible_unit.name
                     ms["matters"] = [mt.id for mt in row.matters]
 
-    def _run(self, pk, func, **kwargs):
-        def run():
-            plan = get_in_scope(db.session, m.DisposalPlan, pk)
-            created = func(db.session, current_user(), plan, **kwargs)
-            return plan, created
-
-        result = workflow_call(self, run)
-        if not isinstance(result, tuple):
-            return result
-        plan, created = result
-        matters = [{"id": mt.id, "letter_number": mt.letter_number, "lead_unit": mt.lead_unit_id}
-                   for mt in created] if isinstance(created, list) else []
-        return self.response(200, id=plan.id, status=plan.status, status_label=PLAN_STATUS_LABELS[plan.status],
-                             matters=matters)
+    def step_result(self, record, result) -> dict:
+        return plan_summary(record, result)
 
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
     @safe
     def approve(self, pk):
         """{"create_matters": true} (default): one supervised matter per measure, sent to its unit."""
-        body = request.get_json(silent=True) or {}
-        return self._run(pk, risk_service.approve_plan, create_matters=body.get("create_matters", True) is not False)
+        return self.api_step(pk, "approve")
 
     @expose("/<int:pk>/activate", methods=["POST"])
     @protect()
     @safe
     def activate(self, pk):
-        return self._run(pk, risk_service.activate_plan)
+        """启动执行 an approved plan."""
+        return self.api_step(pk, "activate")
 
     @expose("/<int:pk>/close", methods=["POST"])
     @protect()
     @safe
     def close(self, pk):
-        return self._run(pk, risk_service.close_plan)
+        """结束 a plan in effect."""
+        return self.api_step(pk, "close")
 
     @expose("/<int:pk>/measures", methods=["POST"])
     @protect()

@@ -11,6 +11,7 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from marshmallow import Schema, fields
 
 from app import models as m
 from app.extensions import db
@@ -23,6 +24,7 @@ from app.services.validation import check_date_order
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
+from app.views.steps import Step
 
 
 def _pdf_response(data: bytes, filename: str):
@@ -62,6 +64,42 @@ class BulletinSectionRules(RecordRules):
     """An issued bulletin and its sections are locked in app/models/locks.py."""
 
 
+# --- the policy's upload step: one declaration for the page and the API (app/views/steps.py) ------
+def attach_policy_file(session, policy, user, files=()):
+    """The page's and the API's multipart `file`, kept with the policy."""
+    return policy_files.save_attachment(session, user, "policy", policy.id, files[0] if files else None)
+
+
+POLICY_STEPS = {
+    "attach": Step(attach_policy_file, "附件已上传", summary="上传附件（multipart 的 file）", files="file"),
+}
+
+
+class UploadedFile(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True, metadata={"description": "文件名"})
+    size = fields.Integer(required=True, metadata={"description": "字节数"})
+
+
+# --- the bulletin's workflow step: one declaration for the page and the API (app/views/steps.py) ----
+def _issued(bulletin, result) -> str:
+    return f"已印发 {bulletin.number}，已分发各成员单位"
+
+
+BULLETIN_STEPS = {
+    "issue": Step(bulletin_service.issue_bulletin, _issued, summary="印发通报草稿：编文号和期号、锁定内容并分发各成员单位"),
+}
+
+
+class IssuedBulletin(Schema):
+    """What 印发 answers."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "通报文号"})
+    issue_label = fields.String(required=True, metadata={"description": "期号，如 2026年第1期（总第1期）"})
+    distributed_to = fields.Integer(required=True, metadata={"description": "分发的成员单位数"})
+
+
 # --- policy library ----------------------------------------------------------------------------------
 class PolicyView(PolicyRules, ScopedModelView):
     datamodel = SQLAInterface(m.Policy)
@@ -75,6 +113,7 @@ class PolicyView(PolicyRules, ScopedModelView):
     search_columns = ["kind", "title", "doc_number", "issuer", "summary", "content", "publish_date"]
     base_order = ("publish_date", "desc")
     show_template = "sharing/policy_show.html"
+    steps = POLICY_STEPS
     method_permission_name = {**PAGE_PERMISSIONS, "library": "list", "file": "show", "attach": "edit",
                               "detach": "edit"}
 
@@ -101,17 +140,7 @@ class PolicyView(PolicyRules, ScopedModelView):
     @expose("/attach/<int:pk>", methods=["POST"])
     @has_access
     def attach(self, pk):
-        try:
-            policy = get_in_scope(db.session, m.Policy, pk)
-            policy_files.save_attachment(db.session, current_user(), "policy", policy.id, request.files.get("file"))
-            db.session.commit()
-            flash("附件已上传", "success")
-        except NotFound:
-            abort(404)
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("PolicyView.show", pk=pk))
+        return self.page_step(pk, "attach", next_url=url_for("PolicyView.show", pk=pk))
 
     @expose("/detach/<int:att_id>", methods=["POST"])
     @has_access
@@ -162,6 +191,7 @@ class BulletinView(BulletinRules, ScopedModelView):
     related_views = [BulletinSectionView]
     show_template = "sharing/bulletin_show.html"
     method_permission_name = {**PAGE_PERMISSIONS, "draft": "add", "compose": "edit"}
+    steps = BULLETIN_STEPS
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
@@ -240,17 +270,7 @@ class BulletinView(BulletinRules, ScopedModelView):
     @expose("/issue/<int:pk>", methods=["POST"])
     @has_access
     def issue(self, pk):
-        try:
-            bulletin = get_in_scope(db.session, m.Bulletin, pk)
-            bulletin_service.issue_bulletin(db.session, bulletin, current_user())
-            db.session.commit()
-            flash(f"已印发 {bulletin.number}，已分发各成员单位", "success")
-        except NotFound:
-            abort(404)
-        except BusinessError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("BulletinView.show", pk=pk))
+        return self.page_step(pk, "issue", next_url=url_for("BulletinView.show", pk=pk))
 
     @expose("/pdf/<int:pk>")
     @has_access
@@ -283,6 +303,8 @@ class PolicyApi(PolicyRules, ScopedApi):
     base_order = ("publish_date", "desc")
     method_permission_name = {**API_PERMISSIONS, "search": "list", "attachments": "show", "attach": "edit",
                               "file": "show"}
+    steps = POLICY_STEPS
+    step_result_schema = UploadedFile
 
     @expose("/search", methods=["GET"])
     @protect()
@@ -310,20 +332,15 @@ class PolicyApi(PolicyRules, ScopedApi):
              "uploaded_at": a.uploaded_at.isoformat(), "url": f"/api/v1/policy/attachment/{a.id}"}
             for a in policy_files.attachments_of(db.session, "policy", policy.id)])
 
+    def step_result(self, record, result) -> dict:
+        return {"id": result.id, "filename": result.filename, "size": result.size}
+
     @expose("/<int:pk>/attachments", methods=["POST"])
     @protect()
     @safe
     def attach(self, pk):
         """multipart `file`."""
-        def run():
-            policy = get_in_scope(db.session, m.Policy, pk)
-            return policy_files.save_attachment(db.session, current_user(), "policy", policy.id,
-                                                request.files.get("file"))
-
-        result = workflow_call(self, run)
-        if not isinstance(result, m.Attachment):
-            return result
-        return self.response(201, id=result.id, filename=result.filename, size=result.size)
+        return self.api_step(pk, "attach")
 
     @expose("/attachment/<int:att_id>", methods=["GET"])
     @protect()
@@ -348,6 +365,8 @@ class BulletinApi(BulletinRules, ScopedApi):
     add_columns = edit_columns = ["kind", "title", "period_start", "period_end", "recipients", "document_date"]
     base_order = ("id", "desc")
     method_permission_name = {**API_PERMISSIONS, "draft": "add", "edit_section": "edit"}
+    steps = BULLETIN_STEPS
+    step_result_schema = IssuedBulletin
 
     @expose("/draft", methods=["POST"])
     @protect()
@@ -385,19 +404,16 @@ class BulletinApi(BulletinRules, ScopedApi):
         return self.response(200, id=result.id, heading=result.heading, body=result.body,
                              version_id=result.version_id)
 
+    def step_result(self, record, result) -> dict:
+        return {"id": record.id, "number": record.number, "issue_label": bulletin_service.issue_label(record),
+                "distributed_to": len(record.distributions)}
+
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
     @safe
     def issue(self, pk):
-        def run():
-            bulletin = get_in_scope(db.session, m.Bulletin, pk)
-            return bulletin_service.issue_bulletin(db.session, bulletin, current_user())
-
-        result = workflow_call(self, run)
-        if not isinstance(result, m.Bulletin):
-            return result
-        return self.response(200, id=result.id, number=result.number, issue_label=bulletin_service.issue_label(result),
-                             distributed_to=len(result.distributions))
+        """印发 a draft: numbered, locked and distributed to every member unit."""
+        return self.api_step(pk, "issue")
 
     @expose("/<int:pk>/pdf", methods=["GET"])
     @protect()

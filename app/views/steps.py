@@ -101,6 +101,12 @@ def numbers(label: str, *, required: bool = False) -> fields.Field:
                        error_messages={"required": f"请选择{label}", "invalid": f"{label}应为记录编号的列表"})
 
 
+def flag(label: str, *, default: bool = False) -> fields.Field:
+    """Yes or no (JSON true/false; a page's checkbox sends 1, its hidden twin 0); absent is `default`."""
+    return fields.Boolean(load_default=default, metadata={"description": label},
+                          error_messages={"invalid": f"{label}应为是或否"})
+
+
 class StepBody(Schema):
     """A step's body. Blank form fields are absent; fields a page adds (next, csrf_token) are ignored."""
 
@@ -129,11 +135,15 @@ class Step:
     """A workflow step: `run(session, record, user, **body)` does it; `done` confirms it."""
 
     run: Callable[..., Any]
-    done: str
+    done: str | Callable[[Any, Any], str]
     body: type[StepBody] = NoBody
     summary: str = ""
     files: str | None = None  # the multipart field whose uploads go to the service as `files`
     created: bool = False  # the step makes a new record (修正纪要, 任务): the API answers 201 with its `id`
+
+    def confirm(self, record, result) -> str:
+        """The confirmation; `done` may be a function of the record and the service's result."""
+        return self.done(record, result) if callable(self.done) else self.done
 
     def read(self) -> dict:
         """The body, from JSON (API) or a form (pages and multipart API calls), through the schema."""
@@ -210,7 +220,7 @@ def page_answer(step: Step, record, next_url: str | Callable[[Any], str]):
     result = None
     try:
         result = step.perform(record)
-        flash(step.done, "success")
+        flash(step.confirm(record, result), "success")
     except NotFound:
         abort(404)
     except BusinessError as exc:
@@ -227,8 +237,8 @@ def api_answer(api, step: Step, record, present: Callable[[Any, Any], dict]):
     except BusinessError as exc:
         return api.response(exc.status_code, message=exc.message)
     if step.created:
-        return api.response(201, message=step.done, id=result.id, result=present(record, result))
-    return api.response(200, message=step.done, result=present(record, result))
+        return api.response(201, message=step.confirm(record, result), id=result.id, result=present(record, result))
+    return api.response(200, message=step.confirm(record, result), result=present(record, result))
 
 
 def record_or_404(model, pk):
@@ -265,17 +275,18 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     if result_component:
         answer = {"allOf": [answer, {"type": "object", "properties": {
             "result": {"$ref": f"#/components/schemas/{result_component}"}}}]}
+    done = step.done if isinstance(step.done, str) else step.summary
     refusal = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
     if step.created:
         answer = {"allOf": [answer, {"type": "object", "properties": {
             "id": {"type": "integer", "description": "新记录的编号"}}}]}
     return {
-        "summary": step.summary or step.done,
+        "summary": step.summary or done,
         "parameters": [{"in": "path", "name": "pk", "required": True,
                         "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}],
         "requestBody": {"required": False, "content": content},
         "responses": {
-            "201" if step.created else "200": {"description": step.done,
+            "201" if step.created else "200": {"description": done,
                                                "content": {"application/json": {"schema": answer}}},
             "400": {"description": "请求体不是 JSON 对象", **refusal},
             "401": {"$ref": "#/components/responses/401"},
@@ -287,6 +298,6 @@ def step_operation(api_name: str, step_name: str, step: Step, result_component: 
     }
 
 
-__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "pick", "numbers",
+__all__ = ["Step", "StepBody", "NoBody", "text", "day", "moment", "choice", "number", "pick", "numbers", "flag",
            "page_answer", "api_answer", "record_or_404", "safe_next", "commit", "BodyRefused"]
 

@@ -2,9 +2,10 @@
 
 The spec is read the way an integrator reads it (`GET /api/v1/_openapi` with their token) and every
 generic resource is exercised with data the spec calls valid: list, record and `_info` of every
-resource, adds and edits of a handful, as the office and as a member unit (税务局). Each answer must
-be no server error, a status code the spec declares, a body matching the declared schema, and no
-400/422 for data the spec allows (schemathesis's `positive_data_acceptance`).
+resource, adds and edits of a handful, and every workflow step (`POST /<resource>/<id>/<step>`), as
+the office and as a member unit (税务局). Each answer must be no server error, a status code the spec
+declares, a body matching the declared schema, and — except for the steps, which the record's state
+may refuse — no 400/422 for data the spec allows (schemathesis's `positive_data_acceptance`).
 
 Bounded for `make test`: a few derandomized examples per operation (the same requests every run),
 no shrinking, SQLite only (about 25 s a user on CI's two cores; a second backend would double it) —
@@ -29,6 +30,9 @@ from app.views.base import ScopedApi
 
 EXAMPLES = 4
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, positive_data_acceptance]
+# A workflow step may be refused for the record's state (409) or a related record that does not exist
+# or is hidden (422), which no schema can say: its answers must still be declared and conform.
+STEP_CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 # Adds and edits on a handful of resources (workflow steps have their own body schemas and tests).
 WRITTEN = ("meeting", "item", "progress", "policy", "decision")
 
@@ -58,19 +62,30 @@ def _operations(schema, resources):
             yield operation
         elif operation.method.upper() in ("POST", "PUT") and resource in WRITTEN and tail in ("", "{pk}"):
             yield operation
+        elif operation.method.upper() == "POST" and tail.startswith("{pk}/"):
+            yield operation  # a workflow step (send, sign, issue, approve …)
 
 
 def _choices(api, resource: str) -> dict[str, list[int]]:
-    """The related records this user may name in a body, as `_info` offers them."""
+    """The related records this user may name in a body, as `_info` offers them (a matter's
+    co-units are chosen from the same units as its lead unit)."""
     info = api.get(f"/api/v1/{resource}/_info").json or {}
-    return {column["name"]: [v["id"] for v in column["values"]]
-            for column in info.get("add_columns", []) + info.get("edit_columns", [])
-            if "count" in column and column.get("values")}
+    choices = {column["name"]: [v["id"] for v in column["values"]]
+               for column in info.get("add_columns", []) + info.get("edit_columns", [])
+               if "count" in column and column.get("values")}
+    if "lead_unit" in choices:
+        choices["co_units"] = choices["lead_unit"]
+    return choices
+
+
+# Dates whose order the rules require (a matter's deadline not before its assigned date)
+DATE_ORDER = (("assigned_date", "deadline"),)
 
 
 def _with_existing_references(choices):
-    """A related record must exist and be in the user's scope, which no schema can say: a generated
-    key is replaced by one `_info` offers (everything else stays as generated)."""
+    """What no schema can say: a related record must exist and be in the user's scope (a generated
+    key is replaced by one `_info` offers) and two dates may have to be in order (they are swapped).
+    Everything else stays as generated."""
     def fix(case):
         if isinstance(case.body, dict):
             for name, ids in choices.items():
@@ -79,6 +94,10 @@ def _with_existing_references(choices):
                     case.body[name] = ids[: len(value)]
                 elif value is not None:
                     case.body[name] = ids[value % len(ids)]
+            for first, then in DATE_ORDER:
+                if isinstance(case.body.get(first), str) and isinstance(case.body.get(then), str):
+                    if case.body[then] < case.body[first]:
+                        case.body[first], case.body[then] = case.body[then], case.body[first]
         return case
     return fix
 
@@ -96,8 +115,9 @@ def _exercise(app, operation, headers, known_pk, choices):
     @given(case=strategy)
     def run(case):
         response = case.call(app=app, headers=headers)
+        checks = STEP_CHECKS if "{pk}/" in operation.path else CHECKS
         try:
-            case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": app})
+            case.validate_response(response, checks=checks, headers=headers, transport_kwargs={"app": app})
         except (Failure, FailureGroup) as exc:  # keep going: one report of every kind of failure
             found = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
             for failure in found:

@@ -264,7 +264,7 @@ def test_refusals_change_nothing(clients, factory, cases):
     assert trustee.put(f"/api/v1/request/{pk}", json={"desired_date": "2020-01-01"}).status_code == 422
     assert trustee.put(f"/api/v1/request/{pk}", json={"title": "协调办理三辆车辆过户"}).status_code == 200
     # accept without a lead unit anywhere: refused beside the form, nothing made
-    page = clients.web("office").post(f"/request/accept/{pk}", data={"lead_unit_id": "99999"})
+    page = clients.web("office").post(f"/request/accept/{pk}", data={"lead_unit": "99999"})
     assert page.status_code == 422 and "牵头单位中的单位不存在" in page.get_data(as_text=True)
     assert db.session.query(m.Matter).count() == 0
     assert office.post(f"/api/v1/request/{pk}/accept", json={"deadline": "明天"}).status_code == 422

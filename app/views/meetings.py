@@ -517,7 +517,54 @@ class MeetingApi(MeetingRules, ScopedApi):
     @protect()
     @safe
     def signin(self, pk):
-        """Sign-in sheet: {rows: [{unit_id, status, person_name, person_title, note}]}."""
+        """Sign-in sheet: one row per attending unit; the answer lists the meeting's attendance.
+        ---
+        post:
+          summary: 会议签到表（每个单位一行）
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [rows]
+                  properties:
+                    rows:
+                      type: array
+                      items:
+                        type: object
+                        required: [unit_id, status]
+                        properties:
+                          unit_id: {type: integer, description: 单位}
+                          status: {type: string, enum: [present, leave, nonvoting, absent], description: "到会情况：present 出席 / leave 请假 / nonvoting 列席 / absent 缺席"}
+                          person_name: {type: string, nullable: true, description: 参会人}
+                          person_title: {type: string, nullable: true, description: 职务}
+                          note: {type: string, nullable: true, description: 备注}
+          responses:
+            200:
+              description: 签到已保存
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            id: {type: integer}
+                            unit: {type: integer}
+                            status: {type: string}
+                            person_name: {type: string, nullable: true}
+            400: {description: 请求体不是 JSON 对象}
+            401: {$ref: '#/components/responses/401'}
+            403: {description: 无此操作权限}
+            404: {description: 会议不存在或无权访问}
+            409: {description: 会议状态不允许签到}
+            422: {description: 签到表不合要求}
+        """
         def run():
             meeting = get_in_scope(db.session, m.Meeting, pk)
             rows = _json().get("rows")

@@ -31,9 +31,9 @@ from app.services import requests as svc
 from app.services.errors import BusinessError, NotFound
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi,
-                            ScopedModelView, api_database_error, api_error, commit_step, rollback_on_refusal, workflow_call)
+                            ScopedModelView, api_database_error, api_error, commit_step, rollback_on_refusal)
 from app.views.labels import LABELS
-from app.views.steps import Step, StepBody, number, text
+from app.views.steps import Step, StepBody, day, number, numbers, pick, text
 
 REQUEST_LABELS = {**LABELS, "title": _("申请事项"), "needs": _("需要协调解决的问题"), "reason": _("申请理由和依据"),
                   "category": _("建议事项类别"), "suggested_units": _("建议承办单位"), "desired_date": _("希望办结日期"),
@@ -305,7 +305,32 @@ def attach_request_file(session, req, user, files=()):
     return svc.add_attachment(session, req, user, files[0] if files else None)
 
 
+class AcceptBody(StepBody):
+    title = text("事项标题", limit=200)
+    category = pick("事项类别")
+    lead_unit = pick("牵头单位")
+    co_units = numbers("配合单位", absent=None)
+    deadline = day("办理期限")
+    note = text("受理意见")
+
+
+def accept(session, req, user, lead_unit=None, co_units=None, category=None, title=None, deadline=None, note=None):
+    """受理 with the units, category and deadline the office chose; co-units left out keep the
+    suggested ones (an API body without `co_units`; the page always sends its list, empty or not)."""
+    return svc.accept_request(
+        session, req, user, lead_unit=(_unit_list(lead_unit, "牵头单位") or [None])[0],
+        co_units=_unit_list(co_units, "配合单位") if co_units is not None else None,
+        category=_one(m.Category, category, "事项类别"), title=title, deadline=deadline, note=note)
+
+
+def _accepted(req, matters) -> str:
+    if req.kind == "coordination":
+        return "已受理：已生成拟办协调事项，请核对后函告"
+    return "已批准：已按单位分别函告，办理期限按各核查事项的标准期限计算"
+
+
 REQUEST_STEPS = {
+    "accept": Step(accept, _accepted, AcceptBody, "受理（联动办公室）：协调申请生成拟办协调事项；信息核查按单位分别函告"),
     "merge": Step(merge_into, "已并入已有协调事项，申请人可跟踪该事项的办理情况", MergeBody,
                   "并入同一案件已有的协调事项（联动办公室）"),
     "decline": Step(svc.decline_request, "已不予受理，并通知申请人", DeclineBody, "不予受理，理由通知申请人"),
@@ -453,35 +478,10 @@ class RequestView(RequestRules, ScopedModelView):
     @expose("/accept/<int:pk>", methods=["POST"])
     @has_access
     def accept(self, pk):
-        def run(req):
-            form = request.form
-            return svc.accept_request(
-                db.session, req, g.user, lead_unit=(_unit_list(form.get("lead_unit_id"), "牵头单位") or [None])[0],
-                co_units=_unit_list(form.getlist("co_unit_ids"), "配合单位"),
-                category=_one(m.Category, form.get("category_id"), "事项类别"), title=form.get("title"),
-                deadline=form.get("deadline"), note=form.get("note"))
-
         def target(req, matters):
             return f"/matter/show/{matters[0].id}" if req.kind == "coordination" else f"/request/show/{req.id}"
 
-        # 受理 is not yet a declared step: its form names the units lead_unit_id / co_unit_ids (the API
-        # lead_unit / co_units, where an absent co_units keeps the suggested ones)
-        req = self._request_or_404(pk)
-        success = ("已受理：已生成拟办协调事项，请核对后函告" if req.kind == "coordination"
-                   else "已批准：已按单位分别函告，办理期限按各核查事项的标准期限计算")
-        try:
-            matters = run(req)
-            commit_step()
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except BusinessError as exc:
-            db.session.rollback()
-            req = self._request_or_404(pk)
-            return self.render_template(self.show_template, title=req.title, **self._show_context(
-                req, form_error=("accept", exc.message), values=request.form.to_dict(flat=False))), exc.status_code
-        flash(success, "success")
-        return redirect(target(req, matters))
+        return self._review(pk, "accept", target=target)
 
     @expose("/merge/<int:pk>", methods=["POST"])
     @has_access
@@ -623,19 +623,6 @@ class RequestApi(RequestRules, ScopedApi):
     def step_result(self, record, result) -> dict:
         return request_summary(record)
 
-    def _step(self, pk, run, message: str):
-        req = self._request(pk)
-        if req is None:
-            return self.response_404()
-        try:
-            body = self._body()
-        except BusinessError as exc:
-            return api_error(self, exc)
-        result = workflow_call(self, run, req, body)
-        if isinstance(result, Response):
-            return result
-        return self.response(200, message=message, result=request_summary(req))
-
     @expose("/check", methods=["POST"])
     @protect()
     @safe
@@ -669,21 +656,8 @@ class RequestApi(RequestRules, ScopedApi):
     @protect()
     @safe
     def accept(self, pk):
-        """受理 (office). 协调申请 → a draft matter {"lead_unit"?, "co_units"?, "category"?, "title"?,
-        "deadline"?, "note"?}; 信息核查 → one sent matter per unit with the standard deadlines.
-        ---
-        post:
-          responses:
-            200: {description: 已受理}
-            409: {description: 申请已审核}
-        """
-        def run(req, body):
-            return svc.accept_request(
-                db.session, req, g.user, lead_unit=(_unit_list(body.get("lead_unit"), "牵头单位") or [None])[0],
-                co_units=_unit_list(body.get("co_units"), "配合单位") if "co_units" in body else None,
-                category=_one(m.Category, body.get("category"), "事项类别"), title=body.get("title"),
-                deadline=body.get("deadline"), note=body.get("note"))
-        return self._step(pk, run, "已受理")
+        """受理 (office): 协调申请 → a draft matter; 信息核查 → one sent matter per unit."""
+        return self.api_step(pk, "accept")
 
     @expose("/<int:pk>/merge", methods=["POST"])
     @protect()

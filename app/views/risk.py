@@ -24,7 +24,7 @@ from app.services.errors import BusinessError, NotFound
 from app.views import add_link, add_view
 from app.views.base import (API_PERMISSIONS, PAGE_PERMISSIONS, RecordRules, ScopedApi, ScopedModelView,
                             workflow_call)
-from app.views.steps import Step, StepBody, flag
+from app.views.steps import Step, StepBody, day, flag, pick, text
 
 LEVEL_COLOURS = {"低": "success", "中": "info", "高": "warning", "重大": "danger"}
 # Answers a new assessment starts from, taken from the case record (keys of the default scheme;
@@ -241,7 +241,29 @@ def _approved(plan, created) -> str:
     return "处置方案已批准" + (f"，已生成并函告{len(created)}件督办事项" if created else "")
 
 
+class MeasureBody(StepBody):
+    content = text("措施内容", required=True)
+    responsible_unit = pick("责任单位", required=True)
+    deadline = day("完成时限")
+
+
+def add_measure(session, plan, user, content, responsible_unit, deadline=None) -> m.PlanMeasure:
+    """A measure added to a draft plan, numbered after the last one."""
+    risk_service.check_plan_editable(plan)
+    unit = session.get(m.Unit, responsible_unit)
+    if unit is None:
+        raise BusinessError("请指定责任单位（responsible_unit）", 422)
+    measure = m.PlanMeasure(plan=plan, content=content, responsible_unit=unit, deadline=deadline,
+                            seq=max([ms.seq for ms in plan.measures] or [0]) + 1)
+    MeasureRules().validate(measure)
+    session.add(measure)
+    session.flush()
+    return measure
+
+
 PLAN_STEPS = {
+    "add_measure": Step(add_measure, "措施已添加", MeasureBody, "为拟订中的处置方案添加一项措施（201，返回措施编号）",
+                        created=True),
     "approve": Step(risk_service.approve_plan, _approved, ApproveBody,
                     "批准处置方案；create_matters 为真（默认）时每项措施生成督办事项并函告责任单位"),
     "activate": Step(risk_service.activate_plan, "处置方案已启动执行", summary="启动执行已批准的处置方案"),
@@ -386,27 +408,8 @@ class PlanApi(PlanRules, ScopedApi):
     @protect()
     @safe
     def add_measure(self, pk):
-        """{"content", "responsible_unit": unit id, "deadline"?: "2026-04-30"} on a draft plan."""
-        body = request.get_json(silent=True) or {}
-
-        def run():
-            plan = get_in_scope(db.session, m.DisposalPlan, pk)
-            risk_service.check_plan_editable(plan)
-            unit = db.session.get(m.Unit, body.get("responsible_unit")) if str(body.get("responsible_unit") or "").isdigit() else None
-            if unit is None:
-                raise BusinessError("请指定责任单位（responsible_unit）", 422)
-            measure = m.PlanMeasure(plan=plan, content=str(body.get("content") or "").strip(), responsible_unit=unit,
-                                    deadline=_parse_date(body.get("deadline")),
-                                    seq=max([ms.seq for ms in plan.measures] or [0]) + 1)
-            MeasureRules().validate(measure)
-            db.session.add(measure)
-            db.session.flush()
-            return measure
-
-        result = workflow_call(self, run)
-        if not isinstance(result, m.PlanMeasure):
-            return result
-        return self.response(201, id=result.id, seq=result.seq)
+        """添加措施 to a draft plan."""
+        return self.api_step(pk, "add_measure")
 
 
 # --- scheme settings (admin) -----------------------------------------------------------------------

@@ -94,10 +94,11 @@ def pick(label: str, *, required: bool = False) -> fields.Field:
                                           "invalid": f"{label}应为记录编号"})
 
 
-def numbers(label: str, *, required: bool = False) -> fields.Field:
-    """Several record ids (a page posts the field once per value)."""
+def numbers(label: str, *, required: bool = False, absent: Any = list) -> fields.Field:
+    """Several record ids (a page posts the field once per value; blank values are dropped, so a
+    hidden empty twin says "none chosen"). `absent=None` tells an absent field from an empty list."""
     return fields.List(fields.Integer(error_messages={"invalid": f"{label}应为记录编号"}), required=required,
-                       load_default=list, metadata={"description": label},
+                       load_default=absent, metadata={"description": label},
                        error_messages={"required": f"请选择{label}", "invalid": f"{label}应为记录编号的列表"})
 
 
@@ -157,7 +158,7 @@ class Step:
             for key in request.form:
                 values = request.form.getlist(key)
                 many = isinstance(schema_fields.get(key), fields.List)
-                source[key] = values if many else values[-1]
+                source[key] = [v for v in values if v.strip()] if many else values[-1]
         try:
             data = self.body().load(source)
         except ValidationError as err:

@@ -523,8 +523,8 @@ class MatterApi(MatterRules, ScopedApi):
                               "parts": "show"}
     steps = MATTER_STEPS
     step_result_schema = write_result_extra = MatterSummary
-    extra_write_fields = {"co_units": lambda: fields.List(
-        fields.Integer(), metadata={"description": "配合单位（单位编号的列表，见 _info 中牵头单位的可选值）"})}
+    extra_write_fields = {"co_units": lambda: fields.List(fields.Integer(validate=validate.Range(min=1)), metadata={
+        "description": "配合单位（单位编号的列表，须存在且在您的范围内，可选值同牵头单位）"})}
 
     # --- create / edit with co-units --------------------------------------------------------
     def _json_body(self):

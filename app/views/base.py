@@ -6,7 +6,6 @@ page and API, and Chinese error messages instead of FAB's English/SQL ones.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
@@ -30,6 +29,7 @@ from app.views.forms import FriendlyViewMixin
 from app.views.labels import LABELS, Labels, labels_for
 from app.views.steps import Step, api_answer, page_answer, record_or_404, step_operation
 from app.views.steps import commit as commit_step
+from app.views.steps import rollback_on_refusal
 from app.views.openapi import LIST_OPERATORS, MAX_PAGE, describe_fields, document_resource, localize_times
 
 # One permission per (resource, action), shared by the page and the API of the resource.
@@ -115,23 +115,6 @@ def choice_field(label, choices: dict, required: bool = True):
     entries = list(choices.items()) if "" in choices else [("", "请选择")] + list(choices.items())
     return SelectField(label, choices=entries, widget=Select2Widget(),
                        validators=[validators.DataRequired()] if required else [validators.Optional()])
-
-
-@contextmanager
-def rollback_on_refusal():
-    """FAB copies the form onto the record before our checks: a refusal must undo that copy, and
-    a database refusal reaches the user as a Chinese sentence (FAB would flash the SQL)."""
-    try:
-        yield
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEdit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise database_refusal(exc)
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 MAX_PK = 2 ** 63 - 1

@@ -8,6 +8,7 @@ spec is generated from the same declaration, so a client built from it sends wha
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -191,20 +192,30 @@ class BodyRefused(BusinessError):
         super().__init__("；".join(dict.fromkeys(flat)) or "提交的内容无效", 422)
 
 
-def commit() -> None:
-    """Commit a step; a database refusal (stale version, unique index) becomes a BusinessError in
-    Chinese, with nothing changed."""
+@contextmanager
+def rollback_on_refusal():
+    """A refusal undoes what was written (FAB copies a form onto the record before our checks), and
+    a database refusal (stale version, unique index) reaches the user as a Chinese sentence."""
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
     try:
-        db.session.commit()
+        yield
     except StaleDataError:
         db.session.rollback()
         raise StaleEdit()
     except IntegrityError as exc:
         db.session.rollback()
         raise database_refusal(exc)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def commit() -> None:
+    """Commit a step; a database refusal becomes a BusinessError in Chinese, with nothing changed."""
+    with rollback_on_refusal():
+        db.session.commit()
 
 
 # --------------------------------------------------------------------------- the two answers

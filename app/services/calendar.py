@@ -15,12 +15,14 @@ ALERT_COLOURS = {"none": "default", "near": "warning", "overdue": "danger", "esc
 
 def work_calendar() -> WorkCalendar:
     global _cached
-    from flask import current_app
+    from flask import current_app, g, has_request_context
 
     if current_app.testing:  # no cache across requests under test; still one read per request
-        from app.services.request_memo import once_per_request
-
-        return once_per_request("calendar", _load)
+        if not has_request_context():
+            return _load()
+        if "fyld_calendar" not in g:  # a request's own app context, so its own g
+            g.fyld_calendar = _load()
+        return g.fyld_calendar
     if _cached is None or time.monotonic() - _cached[0] > TTL_SECONDS:
         _cached = (time.monotonic(), _load())
     return _cached[1]
@@ -38,10 +40,11 @@ def _load() -> WorkCalendar:
 
 def invalidate() -> None:
     global _cached
-    from app.services.request_memo import forget
+    from flask import g, has_request_context
 
     _cached = None
-    forget("calendar")
+    if has_request_context():
+        g.pop("fyld_calendar", None)
 
 
 def today() -> dt.date:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 DEFAULTS: list[tuple[str, str, str, str, str]] = [
     # key, default, label, type, description
@@ -51,9 +51,11 @@ def _load() -> dict:
 def all_values() -> dict:
     global _cache
     if current_app.testing:  # no cache across requests under test; still one read per request
-        from app.services.request_memo import once_per_request
-
-        return once_per_request("settings", _load)
+        if not has_request_context():
+            return _load()
+        if "fyld_settings" not in g:  # a request's own app context, so its own g
+            g.fyld_settings = _load()
+        return g.fyld_settings
     if _cache is None or time.monotonic() - _cache.loaded_at > TTL_SECONDS:
         _cache = _Cache(_load(), time.monotonic())
     return _cache.values
@@ -72,10 +74,9 @@ def get_int(key: str) -> int:
 
 def invalidate() -> None:
     global _cache
-    from app.services.request_memo import forget
-
     _cache = None
-    forget("settings")
+    if has_request_context():
+        g.pop("fyld_settings", None)
 
 
 def ensure_defaults(session) -> int:

@@ -105,7 +105,10 @@ def build_test_app(database_url: str, **overrides):
     }
     if make_url(database_url).get_backend_name() == "postgresql":
         # a test database need not survive a server crash: commits do not wait for the WAL flush
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c synchronous_commit=off"}}
+        from config import Config
+
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**Config.SQLALCHEMY_ENGINE_OPTIONS,  # pool_pre_ping and all
+                                               "connect_args": {"options": "-c synchronous_commit=off"}}
     config.update(overrides)
     application = create_app(config)
     application.wsgi_app = _own_context(application, application.wsgi_app)

@@ -119,14 +119,14 @@ def _own_context(application, wsgi_app):
     """Run each request in an empty context, as a server does, so that Flask pushes a fresh app context
     (own `g`, own database session) instead of reusing the one a test holds. Afterwards the test's own
     session forgets what it had loaded (the request may have changed it)."""
-    from flask.globals import _cv_app
+    from flask import current_app, has_app_context
 
     def run(environ, start_response):
-        outer = _cv_app.get(None)
+        test_holds_context = has_app_context() and current_app._get_current_object() is application
         try:
             return contextvars.Context().run(wsgi_app, environ, start_response)
         finally:
-            if outer is not None and outer.app is application:
+            if test_holds_context:
                 from app.extensions import db
 
                 db.session.rollback()

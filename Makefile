@@ -57,9 +57,11 @@ serve: install fonts
 	  --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" --timeout 60 --graceful-timeout 30 \
 	  --max-requests 2000 --max-requests-jitter 200 'run:app'
 
-# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it).
+# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it), in
+# PYTEST_WORKERS processes (pytest-xdist, whole test files per process; 0 runs it in this one). See docs/development.md.
+PYTEST_WORKERS ?= 2
 test: install-dev fonts
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile tests
 
 # Speed at scale: a fresh database of BENCH_CASES demo cases per backend, every main page timed (bench/results/).
 bench: install-dev

@@ -3,10 +3,23 @@
 Every test that takes `app` runs on SQLite and, when a PostgreSQL server is reachable
 (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test), on PostgreSQL too — in a
 database created for this run and dropped afterwards, so parallel runs never collide.
+
+Setup is paid once per run: the seeded database (migrated, reference data, one user per role) is built
+once per backend — even across pytest-xdist workers, under a file lock — and every app gets a copy (SQLite:
+a file copy; PostgreSQL: CREATE DATABASE … TEMPLATE). Passwords are hashed with one PBKDF2 round under
+test (production keeps FAB's scrypt), since every client logs in.
+
+Each request runs in a context of its own, as in production: the app context a test keeps pushed for its
+own database work (`factory`, `db_session`, `with app.app_context():`) is never shared with the requests
+its clients make, so no `g` (Flask-Login's cached user, the CSP nonce…) and no session leaks between them.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import fcntl
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -29,6 +42,14 @@ USERS = {  # username: (role, unit)
 _TMP = tempfile.mkdtemp(prefix="fyld-tests-")
 os.environ.setdefault("INSTANCE_PATH", _TMP)
 os.environ.setdefault("SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
+# One id per run, shared by the xdist workers (they inherit the environment of the process that started
+# them): the seeded databases of the run live under it. The process that chose it cleans up.
+_RUN_OWNER = "FYLD_TEST_RUN" not in os.environ
+RUN_ID = os.environ.setdefault("FYLD_TEST_RUN", uuid.uuid4().hex[:10])
+_SHARED = os.path.join(tempfile.gettempdir(), f"fyld-tests-run-{RUN_ID}")
+SEED_TEMPLATE = f"fyld_seed_{RUN_ID}"
+# Cheap hashing under test (one PBKDF2 round); FAB's default in production is scrypt.
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 def _pg_available() -> bool:
@@ -44,11 +65,11 @@ def _pg_available() -> bool:
         return False
 
 
-def _create_pg_database() -> tuple[str, callable]:
+def _create_pg_database(template: str | None = None) -> tuple[str, callable]:
     name = f"fyld_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop():
@@ -64,6 +85,8 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def build_test_app(database_url: str, **overrides):
+    from werkzeug.security import generate_password_hash
+
     from app import create_app
 
     config = {
@@ -76,28 +99,42 @@ def build_test_app(database_url: str, **overrides):
         "SERVER_NAME": None,
         # date arithmetic in tests is explicit: each test enters the holidays it relies on
         "STATE_COUNCIL_HOLIDAYS": False,
+        "FAB_PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        # the hash FAB checks for unknown users, of the same (test) cost as the users' own
+        "AUTH_DB_FAKE_PASSWORD_HASH_CHECK": generate_password_hash("password", method=TEST_HASH_METHOD),
     }
+    if make_url(database_url).get_backend_name() == "postgresql":
+        # a test database need not survive a server crash: commits do not wait for the WAL flush
+        from config import Config
+
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**Config.SQLALCHEMY_ENGINE_OPTIONS,  # pool_pre_ping and all
+                                               "connect_args": {"options": "-c synchronous_commit=off"}}
     config.update(overrides)
     application = create_app(config)
-
-    @application.teardown_request
-    def _end_of_request(exc):
-        # Tests keep an app context pushed (fixtures), which requests then share; in production each
-        # request has its own session. Roll back whatever a request left uncommitted, as production would.
-        from flask import g
-
-        from app.extensions import db
-
-        db.session.rollback()
-        # ... and forget who was logged in: with a shared app context, Flask-Login would otherwise
-        # reuse the previous request's user (g._login_user) for the next client.
-        for name in ("_login_user", "user", "_session_user"):
-            g.pop(name, None)
-
+    application.wsgi_app = _own_context(application, application.wsgi_app)
     return application
 
 
-def prepare_database(app) -> None:
+def _own_context(application, wsgi_app):
+    """Run each request in an empty context, as a server does, so that Flask pushes a fresh app context
+    (own `g`, own database session) instead of reusing the one a test holds. Afterwards the test's own
+    session forgets what it had loaded (the request may have changed it)."""
+    from flask import current_app, has_app_context
+
+    def run(environ, start_response):
+        test_holds_context = has_app_context() and current_app._get_current_object() is application
+        try:
+            return contextvars.Context().run(wsgi_app, environ, start_response)
+        finally:
+            if test_holds_context:
+                from app.extensions import db
+
+                db.session.rollback()
+
+    return run
+
+
+def seed_database(app) -> None:
     """Migrate from empty to head, load reference data, create one user per role."""
     from flask_migrate import upgrade
 
@@ -111,35 +148,121 @@ def prepare_database(app) -> None:
             create_user(username=username, password=PASSWORD, role=role, unit_name=unit, full_name=username)
 
 
+def _dispose(app) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def _run_lock(name: str):
+    """Held while one process of the run builds a seeded database (the others wait, then copy it)."""
+    os.makedirs(_SHARED, exist_ok=True)
+    with open(os.path.join(_SHARED, f"{name}.lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def seeded_sqlite_file() -> str:
+    """The run's seeded SQLite database, built by the first process that asks."""
+    path = os.path.join(_SHARED, "seeded.db")
+    with _run_lock("sqlite"):
+        if not os.path.exists(path):
+            building = f"{path}.{os.getpid()}"
+            app = build_test_app(f"sqlite:///{building}")
+            seed_database(app)
+            _dispose(app)
+            os.replace(building, path)
+    return path
+
+
+def seeded_pg_template() -> str:
+    """The run's seeded PostgreSQL database, a template for the tests' databases (CREATE … TEMPLATE)."""
+    marker = os.path.join(_SHARED, "postgresql-template")
+    with _run_lock("postgresql"):
+        if not os.path.exists(marker):
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{SEED_TEMPLATE}"'))
+                conn.execute(text(f'CREATE DATABASE "{SEED_TEMPLATE}"'))
+            admin.dispose()
+            app = build_test_app(make_url(PG_ADMIN_URL).set(database=SEED_TEMPLATE).render_as_string(hide_password=False))
+            seed_database(app)
+            _dispose(app)  # a template must have no connections
+            with open(marker, "w") as handle:
+                handle.write(SEED_TEMPLATE)
+    return SEED_TEMPLATE
+
+
+def prepare_database(app) -> None:
+    """Give `app`'s new SQLite database the seeded content (a copy of the run's seeded database)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        seed_database(app)
+        return
+    source = seeded_sqlite_file()
+    _dispose(app)
+    shutil.copyfile(source, url.database)
+    if app.config.get("STATE_COUNCIL_HOLIDAYS", True):  # seeded without them (build_test_app's default)
+        from app.extensions import db
+        from app.services.holidays import load_state_council_holidays
+
+        with app.app_context():
+            load_state_council_holidays(db.session)
+            db.session.commit()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The process that chose the run id drops the run's seeded databases (after xdist's workers end)."""
+    if not _RUN_OWNER or not os.path.isdir(_SHARED):
+        return
+    if os.path.exists(os.path.join(_SHARED, "postgresql-template")):
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{SEED_TEMPLATE}"'))
+        admin.dispose()
+    shutil.rmtree(_SHARED, ignore_errors=True)
+
+
+def seeded_app(backend: str, **overrides):
+    """A new app on a database of its own holding the seeded content; returns (app, cleanup)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{os.path.join(_TMP, 'test-' + uuid.uuid4().hex[:6] + '.db')}"
+        shutil.copyfile(seeded_sqlite_file(), make_url(url).database)
+        drop = None
+    else:
+        if not _pg_available():
+            pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
+        url, drop = _create_pg_database(template=seeded_pg_template())
+    application = build_test_app(url, **overrides)
+
+    def cleanup():
+        _dispose(application)
+        if drop is not None:
+            drop()
+
+    return application, cleanup
+
+
 @pytest.fixture(scope="session")
 def backend_apps():
     apps: dict[str, object] = {}
     cleanups = []
 
     def get(backend: str):
-        if backend in apps:
-            return apps[backend]
-        if backend == "sqlite":
-            url = f"sqlite:///{os.path.join(_TMP, 'test-' + uuid.uuid4().hex[:6] + '.db')}"
-        else:
-            if not _pg_available():
-                pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
-            url, drop = _create_pg_database()
-            cleanups.append(drop)
-        app = build_test_app(url)
-        prepare_database(app)
-        apps[backend] = app
-        return app
+        if backend not in apps:
+            apps[backend], cleanup = seeded_app(backend)
+            cleanups.append(cleanup)
+        return apps[backend]
 
     yield get
-    for app in apps.values():
-        with app.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-    for drop in cleanups:
-        drop()
+    for cleanup in cleanups:
+        cleanup()
 
 
 # Tables holding reference data, users and permissions: kept between tests.

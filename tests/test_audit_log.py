@@ -9,14 +9,6 @@ from app import models as m
 from app.extensions import db
 
 
-def web(clients, username):
-    """Page client for `username` (requests share the test's app context: drop the cached user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def _entries(table, record_id):
     return (db.session.query(m.AuditLog).filter_by(table_name=table, record_id=str(record_id))
             .order_by(m.AuditLog.id).all())
@@ -38,7 +30,7 @@ def test_create_update_delete_are_logged_with_before_and_after(app, clients, fac
     assert json.loads(deleted.before)["topic"] == "职工债权清偿调研" and deleted.after is None
 
     # the show page renders before → after as a table
-    page = web(clients, "office").get(f"/audit/show/{updated.id}").get_data(as_text=True)
+    page = clients.web("office").get(f"/audit/show/{updated.id}").get_data(as_text=True)
     assert "修改前 → 修改后" in page and "职工债权调研" in page and "职工债权清偿调研" in page
     assert "调研课题" in page  # the field's Chinese label
 
@@ -49,13 +41,13 @@ def test_visible_to_admin_and_office_only(app, clients, factory):
     for username in ("admin", "office"):
         assert clients.api(username).get("/api/v1/audit/").json["count"] >= 1, username
         assert clients.api(username).get(f"/api/v1/audit/{entry.id}").status_code == 200
-        assert web(clients, username).get("/audit/list/").status_code == 200
-        assert web(clients, username).get(f"/audit/show/{entry.id}").status_code == 200
+        assert clients.web(username).get("/audit/list/").status_code == 200
+        assert clients.web(username).get(f"/audit/show/{entry.id}").status_code == 200
     for username in ("convener", "tax", "viewer"):
         assert clients.api(username).get("/api/v1/audit/").status_code == 403, username
         assert clients.api(username).get(f"/api/v1/audit/{entry.id}").status_code == 403, username
-        assert web(clients, username).get("/audit/list/").status_code == 403, username
-        assert web(clients, username).get(f"/audit/show/{entry.id}").status_code == 403, username
+        assert clients.web(username).get("/audit/list/").status_code == 403, username
+        assert clients.web(username).get(f"/audit/show/{entry.id}").status_code == 403, username
 
 
 def test_read_only_for_everybody(app, clients, factory):
@@ -65,7 +57,7 @@ def test_read_only_for_everybody(app, clients, factory):
     assert admin.post("/api/v1/audit/", json={"action": "create", "summary": "伪造"}).status_code == 405
     assert admin.put(f"/api/v1/audit/{entry.id}", json={"summary": "改"}).status_code == 405
     assert admin.delete(f"/api/v1/audit/{entry.id}").status_code == 405
-    page = web(clients, "admin")
+    page = clients.web("admin")
     assert page.get("/audit/add").status_code == 404
     assert page.post("/audit/add", data={"summary": "伪造"}).status_code == 404
     assert page.post(f"/audit/edit/{entry.id}", data={"summary": "改"}).status_code == 404
@@ -82,9 +74,9 @@ def test_filters(app, clients, factory):
     q = "(filters:!((col:table_name,opr:eq,value:bankruptcy_case)))"
     rows = office.get(f"/api/v1/audit/?q={q}").json["result"]
     assert rows and all(r["table_name"] == "bankruptcy_case" for r in rows)
-    html = web(clients, "office").get("/audit/list/?_flt_0_table_name=bankruptcy_case").get_data(as_text=True)
+    html = clients.web("office").get("/audit/list/?_flt_0_table_name=bankruptcy_case").get_data(as_text=True)
     assert "筛选测试公司" in html and "破产案件" in html
-    html = web(clients, "office").get("/audit/list/?_flt_0_username=nobody").get_data(as_text=True)
+    html = clients.web("office").get("/audit/list/?_flt_0_username=nobody").get_data(as_text=True)
     assert "筛选测试公司" not in html
 
 

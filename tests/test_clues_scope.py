@@ -8,14 +8,6 @@ from app import models as m
 from app.extensions import db
 
 
-def web(clients, username):
-    """Page client for `username` (requests share the test's app context: drop the cached user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def _report(clients, factory):
     response = clients.api("tax").post("/api/v1/clue/", json={
         "title": "某单位工作人员索要好处费", "description": "在办理税务注销时……",
@@ -42,24 +34,24 @@ def test_clue_scope_for_every_role(app, clients, factory):
         api = clients.api(username)
         assert api.get("/api/v1/clue/").json["count"] == 2, username
         assert api.get(f"/api/v1/clue/{clue.id}").status_code == 200, username
-        assert web(clients, username).get(f"/clue/show/{clue.id}").status_code == 200, username
+        assert clients.web(username).get(f"/clue/show/{clue.id}").status_code == 200, username
     # the reporter: own clue only
     tax = clients.api("tax")
     assert tax.get("/api/v1/clue/").json["ids"] == [clue.id]
     assert tax.get(f"/api/v1/clue/{office_clue.json['id']}").status_code == 404
-    assert web(clients, "tax").get(f"/clue/show/{clue.id}").status_code == 200
+    assert clients.web("tax").get(f"/clue/show/{clue.id}").status_code == 200
     # another unit: never, not even that it exists
     hr = clients.api("hr")
     assert hr.get("/api/v1/clue/").json["count"] == 0
     assert hr.get(f"/api/v1/clue/{clue.id}").status_code == 404
-    assert web(clients, "hr").get(f"/clue/show/{clue.id}").status_code == 404
-    assert "某单位工作人员索要好处费" not in web(clients, "hr").get("/clue/list/").get_data(as_text=True)
+    assert clients.web("hr").get(f"/clue/show/{clue.id}").status_code == 404
+    assert "某单位工作人员索要好处费" not in clients.web("hr").get("/clue/list/").get_data(as_text=True)
     # viewers: no clue permission at all
     viewer = clients.api("viewer")
     assert viewer.get("/api/v1/clue/").status_code == 403
     assert viewer.get(f"/api/v1/clue/{clue.id}").status_code == 403
-    assert web(clients, "viewer").get(f"/clue/show/{clue.id}").status_code == 403
-    assert web(clients, "viewer").get("/clue/list/").status_code == 403
+    assert clients.web("viewer").get(f"/clue/show/{clue.id}").status_code == 403
+    assert clients.web("viewer").get("/clue/list/").status_code == 403
     # other users of the reporting unit do not see a colleague's report either
     from app.services.users import create_user
 
@@ -99,7 +91,7 @@ def test_clue_attachments(app, clients, factory):
         from flask import url_for
 
         link = url_for("ClueView.file", pk=clue.id, attachment_id=attachment.id)
-    assert web(clients, "office").get(link).data == b"%PDF-1.4 evidence"
-    assert web(clients, "hr").get(link).status_code == 404
-    assert web(clients, "viewer").get(link).status_code == 403
-    assert "证据.pdf" in web(clients, "tax").get(f"/clue/show/{clue.id}").get_data(as_text=True)
+    assert clients.web("office").get(link).data == b"%PDF-1.4 evidence"
+    assert clients.web("hr").get(link).status_code == 404
+    assert clients.web("viewer").get(link).status_code == 403
+    assert "证据.pdf" in clients.web("tax").get(f"/clue/show/{clue.id}").get_data(as_text=True)

@@ -13,16 +13,8 @@ from app.services.calendar import alert_for, today
 STAT = re.compile(r'id="stat-(\w+)" data-value="(\d+)"')
 
 
-def web(clients, username):
-    """Page client for `username` (requests share the test's app context: drop the cached user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def home_numbers(clients, username) -> dict[str, int]:
-    response = web(clients, username).get("/")
+    response = clients.web(username).get("/")
     assert response.status_code == 200, username
     return {key: int(value) for key, value in STAT.findall(response.get_data(as_text=True))}
 
@@ -153,14 +145,14 @@ def test_numbers_equal_the_lists_for_each_role(app, clients, factory):
 
 def test_home_page_content(app, clients, factory):
     build(factory)
-    html = web(clients, "office").get("/").get_data(as_text=True)
+    html = clients.web("office").get("/").get_data(as_text=True)
     assert 'id="unit-chart"' in html and "vendor/echarts/echarts.min.js" in html and "js/dashboard.js" in html
     assert "县税务局" in html.split('id="unit-chart-data"')[1].split("</script>")[0]
     assert "季度工作通报尚未印发" in html
     assert "<script>" not in html.split('id="home"')[1]  # no inline script (CSP)
-    tax = web(clients, "tax").get("/").get_data(as_text=True)
+    tax = clients.web("tax").get("/").get_data(as_text=True)
     assert "本周到期" in tax and "unit-chart" not in tax
-    assert web(clients, "tax").get("/static/vendor/echarts/echarts.min.js").status_code == 200
+    assert clients.web("tax").get("/static/vendor/echarts/echarts.min.js").status_code == 200
 
 
 def test_bulletin_due_clears_when_issued(app, clients, factory):
@@ -168,6 +160,6 @@ def test_bulletin_due_clears_when_issued(app, clients, factory):
 
     start, end, label = last_quarter(today())
     factory.add(m.Bulletin(kind="quarter", title="季度通报", period_start=start, period_end=end, status="issued"))
-    assert "季度工作通报尚未印发" not in web(clients, "office").get("/").get_data(as_text=True)
+    assert "季度工作通报尚未印发" not in clients.web("office").get("/").get_data(as_text=True)
     assert last_quarter(dt.date(2026, 1, 15))[:2] == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
     assert last_quarter(dt.date(2026, 5, 2))[:2] == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))

@@ -80,15 +80,6 @@ def build_data_set(factory):
     return tax, hr
 
 
-def web(clients, username):
-    """A page client for `username`: the test's app context is shared by all requests, so forget the
-    user Flask-Login cached in `g` by the previous request."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 EXPECTED = {
     "县税务局": {"lead": 2, "co": 1, "on_time": 1, "late": 1, "overdue": 1, "avg_days": 10.5, "reminders": 2,
               "extensions": 1, "attended": 1, "leave": 1, "absent": 0, "proposals": 1, "research": 1},
@@ -124,7 +115,7 @@ def test_metrics_hand_computed_and_workflow(app, clients, factory):
     assert rows["县财政局"]["metrics"]["avg_days"]["value"] is None
 
     # the page shows every metric with its derivation
-    page = web(clients, "office").get(f"/evaluation/show/{pk}").get_data(as_text=True)
+    page = clients.web("office").get(f"/evaluation/show/{pk}").get_data(as_text=True)
     assert "指标说明" in page and "平府院函〔2025〕2号" in page and "10.5" in page
 
     # units see nothing before it is issued
@@ -164,7 +155,7 @@ def test_metrics_hand_computed_and_workflow(app, clients, factory):
     assert office.post(f"/api/v1/evaluation/{pk}/grade", json={"unit_id": rows["县税务局"]["unit_id"],
                                                                "grade": "优秀"}).status_code == 409
     entry_id = rows["县税务局"]["id"]
-    web(clients, "office").post(f"/evaluationentry/edit/{entry_id}", data={"grade": "优秀", "comment": "改"})
+    clients.web("office").post(f"/evaluationentry/edit/{entry_id}", data={"grade": "优秀", "comment": "改"})
     db.session.rollback()
     assert db.session.get(m.EvaluationEntry, entry_id).grade == "良好"
     assert office.put(f"/api/v1/evaluation/{pk}", json={"title": "改标题"}).status_code == 409
@@ -204,14 +195,14 @@ def test_deadline_day_boundary(app, clients, factory):
 
 def test_evaluation_pages(app, clients, factory):
     build_data_set(factory)
-    response = web(clients, "office").post("/evaluation/compute", data={"year": str(Y)})
+    response = clients.web("office").post("/evaluation/compute", data={"year": str(Y)})
     assert response.status_code == 302
     evaluation = db.session.query(m.Evaluation).filter_by(year=Y).one()
-    html = web(clients, "office").get(f"/evaluation/show/{evaluation.id}").get_data(as_text=True)
+    html = clients.web("office").get(f"/evaluation/show/{evaluation.id}").get_data(as_text=True)
     assert "重新计算指标" in html and "/evaluation/approve/" not in html
-    convener_html = web(clients, "convener").get(f"/evaluation/show/{evaluation.id}").get_data(as_text=True)
+    convener_html = clients.web("convener").get(f"/evaluation/show/{evaluation.id}").get_data(as_text=True)
     assert "/evaluation/approve/" in convener_html
-    assert web(clients, "tax").get(f"/evaluation/show/{evaluation.id}").status_code == 404
-    assert web(clients, "tax").get(f"/evaluation/pdf/{evaluation.id}").status_code == 404
-    pdf = web(clients, "office").get(f"/evaluation/pdf/{evaluation.id}")
+    assert clients.web("tax").get(f"/evaluation/show/{evaluation.id}").status_code == 404
+    assert clients.web("tax").get(f"/evaluation/pdf/{evaluation.id}").status_code == 404
+    pdf = clients.web("office").get(f"/evaluation/pdf/{evaluation.id}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

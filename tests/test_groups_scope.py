@@ -9,14 +9,6 @@ from app import models as m
 from app.extensions import db
 
 
-def web(clients, username):
-    """Page client for `username` (requests share the test's app context: drop the cached user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def _group(factory, member_units=("县税务局",)):
     case = factory.case(enterprise_name="山西重点测试有限公司")
     group = m.CoordinationGroup(name="山西重点测试有限公司破产案件领导协调组", case=case, court_leader="李院长",
@@ -37,12 +29,12 @@ def test_membership_scope(app, clients, factory):
     assert group.id in ids and other.id not in ids
     assert tax.get(f"/api/v1/group/{other.id}").status_code == 404
     assert tax.get(f"/api/v1/group/{other.id}/tasks").status_code == 404
-    assert web(clients, "tax").get(f"/group/show/{other.id}").status_code == 404
-    assert web(clients, "tax").get(f"/group/show/{group.id}").status_code == 200
+    assert clients.web("tax").get(f"/group/show/{other.id}").status_code == 404
+    assert clients.web("tax").get(f"/group/show/{group.id}").status_code == 200
     # members and work log follow the group
     log = factory.add(m.GroupLog(group=other, content="召开协调会", author="办公室"))
     assert tax.get(f"/api/v1/group/{other.id}").status_code == 404
-    assert web(clients, "tax").get(f"/grouplog/show/{log.id}").status_code == 404
+    assert clients.web("tax").get(f"/grouplog/show/{log.id}").status_code == 404
     # the group's case becomes visible to member units (through the group)
     assert tax.get(f"/api/v1/case/{group.case_id}").status_code == 200
     assert tax.get(f"/api/v1/case/{other.case_id}").status_code == 404
@@ -78,15 +70,15 @@ def test_tasks_are_supervised_matters_for_members(app, clients, factory):
     assert clients.api("tax").get(f"/api/v1/item/{matter.id}").status_code == 200
     listed = clients.api("hr").get(f"/api/v1/group/{group.id}/tasks").json
     assert listed["count"] == 1 and listed["result"][0]["title"] == "办理企业税务注销"
-    page = web(clients, "hr").get(f"/group/show/{group.id}").get_data(as_text=True)
+    page = clients.web("hr").get(f"/group/show/{group.id}").get_data(as_text=True)
     link = re.compile(rf'matter\w*/show/{matter.id}"')
     assert "办理企业税务注销" in page and not link.search(page)  # listed, but not its matter to open
-    assert link.search(web(clients, "tax").get(f"/group/show/{group.id}").get_data(as_text=True))
+    assert link.search(clients.web("tax").get(f"/group/show/{group.id}").get_data(as_text=True))
     assert clients.api("hr").get(f"/api/v1/item/{matter.id}").status_code == 404  # not its matter
     assert clients.api("hr").get("/api/v1/group/99999/tasks").status_code == 404
 
     # a task with a co-unit through the page form
-    response = web(clients, "office").post(f"/group/task/{group.id}", data={
+    response = clients.web("office").post(f"/group/task/{group.id}", data={
         "title": "职工安置", "lead_unit_id": str(hr_id), "co_unit_ids": [str(tax_id)], "deadline": deadline})
     assert response.status_code == 302
     task = db.session.query(m.Matter).filter_by(title="职工安置").one()
@@ -122,6 +114,6 @@ def test_work_log_and_case_page(app, clients, factory):
         from flask import url_for
 
         case_page = url_for("CaseView.show", pk=group.case_id)
-    page = web(clients, "office").get(case_page).get_data(as_text=True)
+    page = clients.web("office").get(case_page).get_data(as_text=True)
     assert group.name in page  # the case page lists its coordination group
-    assert group.name in web(clients, "tax").get(case_page).get_data(as_text=True)
+    assert group.name in clients.web("tax").get(case_page).get_data(as_text=True)

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from flask import g, request_started
-
 from app import models as m
 from app.extensions import db
 
 DEADLINE = dt.date.today() + dt.timedelta(days=30)
 HELD = dt.datetime.combine(dt.date.today() - dt.timedelta(days=2), dt.time(9, 0))
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """See test_meetings_workflow: forget Flask-Login's cached user between test requests."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def unit_id(factory, name):

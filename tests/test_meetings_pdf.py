@@ -9,7 +9,6 @@ import re
 
 import pdfplumber
 import pytest
-from flask import g, request_started
 
 from app import models as m
 from app.extensions import db
@@ -29,14 +28,8 @@ def env(sqlite_app):
     from tests.conftest import RoleClients
     from tests.factories import Factory
 
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("user", None)
-
-    request_started.connect(forget, sqlite_app)
     with sqlite_app.app_context():
         yield RoleClients(sqlite_app), Factory(sqlite_app)
-    request_started.disconnect(forget, sqlite_app)
 
 
 def squash(s: str) -> str:

@@ -7,23 +7,7 @@ import datetime as dt
 from app import models as m
 from app.extensions import db
 
-import pytest
-from flask import g, request_started
-
 SOON = dt.datetime.combine(dt.date.today() + dt.timedelta(days=7), dt.time(9, 30))
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """The factory fixture keeps an app context open, which Flask reuses for every test request, so
-    Flask-Login's cached user (g._login_user) would leak from one role's client to the next."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-        g.pop("user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def _unit_id(factory, name):

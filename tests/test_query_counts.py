@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from tests.conftest import BACKENDS
 
 # (page, list URL for a page size, role)
 WEB_PAGES = [
@@ -73,17 +74,36 @@ class StatementCounter:
 
 
 
-@pytest.fixture
-def demo_rows(app, factory):
+def add_demo_rows(app) -> None:
     """About 150 matters (N+1 shows between page size 10 and 100) and more than ten meetings and minutes."""
     from app.services.demo import generate_demo
+    from tests.factories import Factory
 
+    factory = Factory(app)
     with app.app_context():
         generate_demo(15, 5, today=dt.date(2026, 5, 20))
         for i in range(12):
             meeting = factory.meeting(units=("县税务局", "县人社局"), year=2030, seq=i + 1)
             factory.minutes(meeting, distributed_to=("县税务局",), status="issued", number=f"平府院联纪〔2030〕{i + 1}号")
+
+
+@pytest.fixture
+def demo_rows(app):
+    """The demo rows in the test's own data (the workbench tests add more between their two counts)."""
+    add_demo_rows(app)
     return app
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_site(request):
+    """For the list tests, which only read: one database per backend with the demo rows, built once for
+    the module, and its logged-in clients."""
+    from tests.conftest import RoleClients, seeded_app
+
+    app, cleanup = seeded_app(request.param)
+    add_demo_rows(app)
+    yield app, RoleClients(app)
+    cleanup()
 
 
 def _count(app, client, url, n) -> StatementCounter:
@@ -109,8 +129,8 @@ def _unbounded_reads(statements: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("name,url,role", WEB_PAGES)
-def test_web_list_query_count_is_constant(demo_rows, clients, name, url, role):
-    app = demo_rows
+def test_web_list_query_count_is_constant(demo_site, name, url, role):
+    app, clients = demo_site
     client = clients.web(role)
     small, large = _count(app, client, url, 10), _count(app, client, url, 100)
     assert len(large.statements) == len(small.statements), (name, len(small.statements), len(large.statements),
@@ -120,8 +140,8 @@ def test_web_list_query_count_is_constant(demo_rows, clients, name, url, role):
 
 
 @pytest.mark.parametrize("name,url,role", API_PAGES, ids=[p[0] for p in API_PAGES])
-def test_api_list_query_count_is_constant(demo_rows, clients, name, url, role):
-    app = demo_rows
+def test_api_list_query_count_is_constant(demo_site, name, url, role):
+    app, clients = demo_site
     client = clients.api(role)
     small, large = _count(app, client, url, 10), _count(app, client, url, 100)
     assert len(large.statements) == len(small.statements), (name, len(small.statements), len(large.statements),
@@ -130,9 +150,10 @@ def test_api_list_query_count_is_constant(demo_rows, clients, name, url, role):
     assert not _unbounded_reads(large.statements), (name, _unbounded_reads(large.statements))
 
 
-def test_web_list_total_queries_at_most_ten(demo_rows, clients):
+def test_web_list_total_queries_at_most_ten(demo_site):
     """FAB's per-button permission look-ups are answered from one set per request."""
-    counter = _count(demo_rows, clients.web("office"), "/caseview/list/?psize_CaseView={n}", 100)
+    app, clients = demo_site
+    counter = _count(app, clients.web("office"), "/caseview/list/?psize_CaseView={n}", 100)
     assert len(counter.statements) <= 10, counter.statements
     assert sum("ab_permission" in s for s in counter.statements) == 1
 

@@ -10,14 +10,6 @@ from app import models as m
 from app.extensions import db
 
 
-def web(clients, username):
-    """Page client for `username` (requests share the test's app context: drop the cached user)."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def _research(factory, units=("县税务局",)):
     project = m.ResearchProject(topic="破产企业涉税问题调研", lead_unit=factory.unit("平陆县企业破产处置府院联动机制办公室"),
                                 problem="税收债权申报与信用修复")
@@ -87,17 +79,17 @@ def test_research_states_and_contributions(app, clients, factory):
 
 def test_research_pages(app, clients, factory):
     project = _research(factory)
-    assert web(clients, "office").post(f"/research/start/{project.id}").status_code == 302
+    assert clients.web("office").post(f"/research/start/{project.id}").status_code == 302
     db.session.refresh(project)
     assert project.status == "ongoing"
-    html = web(clients, "tax").get(f"/research/show/{project.id}").get_data(as_text=True)
+    html = clients.web("tax").get(f"/research/show/{project.id}").get_data(as_text=True)
     assert "补充调研发现" in html and "启动调研" not in html
-    web(clients, "tax").post(f"/research/contribute/{project.id}", data={"text": "页面补充"})
+    clients.web("tax").post(f"/research/contribute/{project.id}", data={"text": "页面补充"})
     db.session.refresh(project)
     assert "页面补充" in project.findings
-    assert web(clients, "hr").get(f"/research/show/{project.id}").status_code == 404
-    assert web(clients, "hr").post(f"/research/contribute/{project.id}", data={"text": "x"}).status_code == 404
-    assert web(clients, "viewer").post(f"/research/start/{project.id}").status_code == 403
+    assert clients.web("hr").get(f"/research/show/{project.id}").status_code == 404
+    assert clients.web("hr").post(f"/research/contribute/{project.id}", data={"text": "x"}).status_code == 404
+    assert clients.web("viewer").post(f"/research/start/{project.id}").status_code == 403
 
 
 def _proposal(factory, kind="guide", text="一、适用范围……"):

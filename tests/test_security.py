@@ -184,7 +184,16 @@ def test_unknown_and_known_users_cost_the_same_password_check(app, client, monke
         client.post("/login/", data={"username": username, "password": "wrong password 42"})
         outcomes[username] = list(calls)
     assert len(outcomes["office"]) == 1 and outcomes["office"] == outcomes["no-such-user"]
-    assert outcomes["office"][0].startswith("scrypt:")
+    # under test both are the one cheap round the fixtures set (tests/conftest.py); in production, FAB's scrypt
+    assert outcomes["office"][0] == app.config["FAB_PASSWORD_HASH_METHOD"]
+
+
+def test_production_hashes_passwords_with_scrypt():
+    """The cheap hashing is the tests' own: the configuration the app runs with leaves FAB's scrypt."""
+    from config import Config
+
+    assert getattr(Config, "FAB_PASSWORD_HASH_METHOD", "scrypt") == "scrypt"
+    assert "AUTH_DB_FAKE_PASSWORD_HASH_CHECK" not in vars(Config)
 
 
 @pytest.mark.parametrize("target", ["http://evil.example/", "//evil.example/x", "https://evil.example",

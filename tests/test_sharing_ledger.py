@@ -17,27 +17,6 @@ from app.services.excel_rows import write_workbook
 from app.services.identifiers import make_valid_credit_code
 
 
-
-def web(clients, username):
-    """A logged-in page client. The `factory` fixture keeps an app context pushed, so requests
-    share its `g` and Flask-Login would reuse the first user it loaded (g._login_user): drop it
-    before every request so each client acts as its own user."""
-    from flask import g
-
-    g.pop("_login_user", None)  # also for the login request itself
-    client = clients.web(username)
-
-    class _Fresh:
-        def __getattr__(self, name):
-            method = getattr(client, name)
-
-            def call(*args, **kwargs):
-                g.pop("_login_user", None)
-                return method(*args, **kwargs)
-            return call
-    return _Fresh()
-
-
 RNG = random.Random(5)
 CODES = [make_valid_credit_code(RNG) for _ in range(10)]
 PAST, FUTURE = dt.date(2020, 1, 10), dt.date(2099, 12, 31)
@@ -72,7 +51,7 @@ def test_ledger_scope_per_role(clients, factory):
         res = clients.api(user).get("/api/v1/case/ledger")
         assert res.status_code == 200, (user, res.json)
         assert {r["id"] for r in res.json["result"]} == ids, user
-        page = web(clients, user).get("/caseview/ledger/").get_data(as_text=True)
+        page = clients.web(user).get("/caseview/ledger/").get_data(as_text=True)
         for case in (a, b, c, d):
             assert (case.case_number in page) == (case.id in ids), (user, case.case_number)
     # counts: office sees both of A's open matters, tax only its own (and it is overdue)
@@ -83,7 +62,7 @@ def test_ledger_scope_per_role(clients, factory):
     tax_row = {r["id"]: r for r in clients.api("tax").get("/api/v1/case/ledger").json["result"]}[a.id]
     assert (tax_row["open_matters"], tax_row["overdue_matters"]) == (1, 1)
     # another unit's case answers 404 on the page and the API
-    assert web(clients, "tax").get(f"/caseview/show/{b.id}").status_code == 404
+    assert clients.web("tax").get(f"/caseview/show/{b.id}").status_code == 404
     assert clients.api("tax").get(f"/api/v1/case/{b.id}").status_code == 404
     # the xlsx export follows the same scope
     wb = load_workbook(io.BytesIO(clients.api("tax").get("/api/v1/case/ledger.xlsx").data))
@@ -111,16 +90,17 @@ def test_ledger_filters_sorting_and_constant_queries(app, clients, factory):
             case = factory.case(is_major_sensitive=True, credit_code=CODES[4])
             factory.matter(lead="县税务局", case=case, deadline=PAST)
             factory.add(m.CaseProgress(case=case, entry_date=dt.date(2026, 1, 1 + i), content="进展"))
-        assert [r.name for r in office.roles] == ["Office"]  # load the user before counting
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         engine = db.engine
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            with app.test_request_context():
-                result = ledger_rows(db.session, office, LedgerFilters())
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        with app.app_context(), app.test_request_context():  # a context of its own, as each request has
+            user = db.session.get(m.AppUser, office.id)
+            assert [r.name for r in user.roles] == ["Office"]  # load the user before counting
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                result = ledger_rows(db.session, user, LedgerFilters())
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
         return len(result), len(statements)
 
     n1, q1 = count_queries(0)
@@ -131,7 +111,7 @@ def test_ledger_filters_sorting_and_constant_queries(app, clients, factory):
 
 def test_ledger_pdf_text(clients, factory):
     a, b, c, d = _ledger_data(factory)
-    res = web(clients, "viewer").get("/caseview/ledger/pdf")
+    res = clients.web("viewer").get("/caseview/ledger/pdf")
     assert res.status_code == 200 and res.mimetype == "application/pdf"
     with pdfplumber.open(io.BytesIO(res.data)) as pdf:
         text = "".join((page.extract_text() or "") for page in pdf.pages).replace(" ", "").replace("\n", "")
@@ -207,7 +187,7 @@ def test_import_reports_every_bad_row_and_field(clients, factory):
         {**GOOD, "case_number": "2026晋0829破32号", "enterprise_name": None},  # bad format, missing name
         {**GOOD, "case_number": "（2026）晋0829破33号", "application_date": dt.date(2026, 4, 1)},  # accepted before applied
     ]
-    office = web(clients, "office")
+    office = clients.web("office")
     page = office.post("/caseview/import/", data={"file": (io.BytesIO(_xlsx(rows)), "台账.xlsx")},
                     content_type="multipart/form-data")
     html = page.get_data(as_text=True)
@@ -227,11 +207,11 @@ def test_import_permissions_and_template(clients, factory):
     body = {"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")}
     for user in ("convener", "tax", "viewer"):
         res = clients.api(user).post("/api/v1/case/import", data=dict(body), content_type="multipart/form-data")
-        assert res.status_code in (401, 403), user
+        assert res.status_code == 403, user
         body = {"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")}
-    assert web(clients, "tax").get("/caseview/import/").status_code == 403
+    assert clients.web("tax").get("/caseview/import/").status_code == 403
     assert db.session.query(m.Case).count() == 0
-    ok = web(clients, "office").post("/caseview/import/", data={"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")},
+    ok = clients.web("office").post("/caseview/import/", data={"file": (io.BytesIO(_xlsx([GOOD])), "x.xlsx")},
                                     content_type="multipart/form-data")
     assert ok.status_code == 302
     assert db.session.query(m.Case).one().case_number == GOOD["case_number"]
@@ -256,7 +236,7 @@ def test_units_add_progress_only_on_their_cases(clients, factory):
     before = db.session.query(m.CaseProgress).count()
     refused = tax.post("/api/v1/progress/", json={"case": b.id, "entry_date": "2026-03-10", "content": "越权"})
     assert refused.status_code == 422
-    tax_web = web(clients, "tax")
+    tax_web = clients.web("tax")
     page = tax_web.post("/caseprogressview/add", data={"case": str(b.id), "entry_date": "2026-03-10",
                                                    "content": "越权", "stage": ""})
     assert page.status_code in (200, 302)

@@ -8,8 +8,24 @@ def test_login_page_is_chinese(client):
     assert "用户名" in html and "密码" in html
 
 
+# user: (home page kind, the unit shown after the name, the sentence of that home page)
+HOMES = {
+    "admin": ("office", "", "以下是全部协调事项和各项工作机制的概况。"),
+    "office": ("office", "（平陆县企业破产处置府院联动机制办公室）", "以下是全部协调事项和各项工作机制的概况。"),
+    "convener": ("convener", "", "以下是全部协调事项和各项工作机制的概况。"),
+    "viewer": ("viewer", "", "以下是全部协调事项和各项工作机制的概况。"),
+    "tax": ("unit", "（县税务局）", "以下是本单位的协调事项办理情况。"),
+    "judge": ("cases", "", "以下是您承办或管理的案件、协调申请及其办理情况。"),
+    "trustee": ("cases", "", "以下是您承办或管理的案件、协调申请及其办理情况。"),
+}
+
+
 def test_each_role_reaches_home(clients):
-    for username in ("admin", "office", "convener", "viewer", "tax"):
+    for username, (kind, unit, sentence) in HOMES.items():
         response = clients.web(username).get("/")
         assert response.status_code == 200, username
-        assert "协调事项" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        # the home page of the role, greeting this user (with their unit), not the login page
+        assert f'id="home" data-kind="{kind}"' in html, username
+        assert f"欢迎，{username}{unit}。" in html and sentence in html, username
+        assert 'name="password"' not in html

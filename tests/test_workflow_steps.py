@@ -106,21 +106,14 @@ def _body_schema(spec: dict, path: str) -> dict:
     return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 
-def _web(clients, username):
-    from flask import g
-
-    g.pop("_login_user", None)  # requests share the test's app context: drop the cached user
-    return clients.web(username)
-
-
 def _refused_alike(clients, username, api_path, page_path, body, message, back):
     """The API answers 422 with `message`; the page flashes the same words and goes back to `back`."""
     api = clients.api(username).post(api_path, json=body)
     assert api.status_code == 422, api.get_json()
     assert api.get_json()["message"] == message and api.get_json()["errors"]
-    page = _web(clients, username).post(page_path, data=body)
+    page = clients.web(username).post(page_path, data=body)
     assert page.status_code == 302 and page.headers["Location"].endswith(back)
-    assert message in _web(clients, username).get(back).get_data(as_text=True)
+    assert message in clients.web(username).get(back).get_data(as_text=True)
 
 
 def test_meeting_steps_refused_alike_and_in_the_spec(app, clients, factory):
@@ -192,13 +185,6 @@ def test_research_steps_refused_alike_and_in_the_spec(app, clients, factory):
                                                                                                    "returned"]
     upload = spec["paths"]["/api/v1/research/{pk}/attachment"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload
-def _page(clients, username):
-    from flask import g
-
-    g.pop("_login_user", None)
-    return clients.web(username)
-
-
 def test_risk_plan_approve_refused_alike(app, clients, factory):
     from app import models as m
     from app.extensions import db
@@ -208,9 +194,9 @@ def test_risk_plan_approve_refused_alike(app, clients, factory):
     message = "为各项措施生成督办事项并函告责任单位应为是或否"
     api = clients.api("convener").post(f"/api/v1/plan/{plan.id}/approve", json={"create_matters": "也许"})
     assert api.status_code == 422 and api.get_json()["message"] == message
-    page = _page(clients, "convener").post(f"/planview/approve/{plan.id}", data={"create_matters": "也许"})
+    page = clients.web("convener").post(f"/planview/approve/{plan.id}", data={"create_matters": "也许"})
     assert page.status_code == 302
-    assert message in _page(clients, "convener").get(f"/planview/show/{plan.id}").get_data(as_text=True)
+    assert message in clients.web("convener").get(f"/planview/show/{plan.id}").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(m.DisposalPlan, plan.id).status == "draft"
 
@@ -220,9 +206,9 @@ def test_case_override_refused_alike(app, clients, factory):
     for reason, message in (("含\x00字符", "放行理由含有无效字符"), ("同意", "请填写放行理由（至少4个字）")):
         api = clients.api("convener").post(f"/api/v1/case/{case.id}/override", json={"reason": reason})
         assert api.status_code == 422 and api.get_json()["message"] == message
-        page = _page(clients, "convener").post(f"/caseview/override/{case.id}", data={"reason": reason})
+        page = clients.web("convener").post(f"/caseview/override/{case.id}", data={"reason": reason})
         assert page.status_code == 302
-        assert message in _page(clients, "convener").get(f"/caseview/show/{case.id}").get_data(as_text=True)
+        assert message in clients.web("convener").get(f"/caseview/show/{case.id}").get_data(as_text=True)
 
 
 def test_policy_upload_refused_alike(app, clients, factory):
@@ -235,10 +221,10 @@ def test_policy_upload_refused_alike(app, clients, factory):
                                      content_type="multipart/form-data")
     assert api.status_code == 422
     message = api.get_json()["message"]
-    page = _page(clients, "office").post(f"/policyview/attach/{policy.id}", data={},
+    page = clients.web("office").post(f"/policyview/attach/{policy.id}", data={},
                                          content_type="multipart/form-data")
     assert page.status_code == 302
-    assert message in _page(clients, "office").get(f"/policyview/show/{policy.id}").get_data(as_text=True)
+    assert message in clients.web("office").get(f"/policyview/show/{policy.id}").get_data(as_text=True)
 
 
 def test_clue_upload_refused_alike(app, clients, factory):
@@ -251,9 +237,9 @@ def test_clue_upload_refused_alike(app, clients, factory):
     api = clients.api("tax").post(f"/api/v1/clue/{clue.id}/attachment", data={}, content_type="multipart/form-data")
     assert api.status_code == 422
     message = api.get_json()["message"]
-    page = _page(clients, "tax").post(f"/clue/upload/{clue.id}", data={}, content_type="multipart/form-data")
+    page = clients.web("tax").post(f"/clue/upload/{clue.id}", data={}, content_type="multipart/form-data")
     assert page.status_code == 302
-    assert message in _page(clients, "tax").get(f"/clue/show/{clue.id}").get_data(as_text=True)
+    assert message in clients.web("tax").get(f"/clue/show/{clue.id}").get_data(as_text=True)
 
 
 def test_request_decline_refused_alike(app, clients, factory):
@@ -269,7 +255,7 @@ def test_request_decline_refused_alike(app, clients, factory):
     api = office.post(f"/api/v1/request/{req.id}/decline", json={"reason": "  "})
     assert api.status_code == 422
     assert api.get_json() == {"message": "请填写不予受理的理由", "errors": {"reason": ["请填写不予受理的理由"]}}
-    page = _page(clients, "office").post(f"/request/decline/{req.id}", data={"reason": "  "})
+    page = clients.web("office").post(f"/request/decline/{req.id}", data={"reason": "  "})
     assert page.status_code == 422 and "请填写不予受理的理由" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(m.CoordinationRequest, req.id).status == "submitted"

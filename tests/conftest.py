@@ -285,6 +285,8 @@ def clean_business_data(app) -> None:
             keep = ",".join(f"'{u}'" for u in USERS)
             conn.execute(text(f"DELETE FROM ab_user_role WHERE user_id IN (SELECT id FROM ab_user WHERE username NOT IN ({keep}))"))
             conn.execute(text(f"DELETE FROM ab_user WHERE username NOT IN ({keep})"))
+            # ... and the fixture users get back the name they were made with (a test may rename one)
+            conn.execute(text(f"UPDATE ab_user SET first_name = username WHERE username IN ({keep})"))
         from app.services import calendar, settings
 
         calendar.invalidate()

@@ -148,6 +148,6 @@ def test_bulletin_running_count_is_the_true_count(app, clients):
         db.session.commit()
     res = clients.api("office").post(f"/api/v1/bulletin/{pk}/issue")
     assert res.status_code == 200, res.get_json()
-    assert res.get_json()["issue_label"].endswith(f"（总第{top + 1}期）")
+    assert res.get_json()["result"]["issue_label"].endswith(f"（总第{top + 1}期）")
     pdf = clients.api("office").get(f"/api/v1/bulletin/{pk}/pdf")
     assert re.search(rf"第\d+期（总第{top + 1}期）", "".join(t for t, _ in pdf_lines(pdf.data)))

@@ -552,7 +552,7 @@ def test_unique_key_violation_through_the_api_is_generic(app, clients, factory, 
 
 
 def test_exception_inside_an_api_endpoint_is_a_generic_500(app, clients, factory, monkeypatch):
-    import app.views.supervision as supervision
+    import app.views.supervision.api as supervision
 
     matter = factory.matter(status="draft")
 

@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: translations run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
+.PHONY: screens translations run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ serve: install fonts
 PYTEST_WORKERS ?= 2
 test: install-dev fonts
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile tests
+
+# Screenshots of the main pages at 1280, 1440 and 390 px for a person to look at (test-artifacts/screens/).
+screens: install-dev fonts
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m screens tests/test_journeys_clerk.py
 
 # Speed at scale: a fresh database of BENCH_CASES demo cases per backend, every main page timed (bench/results/).
 bench: install-dev

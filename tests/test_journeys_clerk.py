@@ -265,8 +265,11 @@ def test_navbar_one_row_and_inbox_on_a_phone(ui):
     assert 0 <= button["x"] and button["x"] + button["width"] <= 390
 
 
+@pytest.mark.screens
 def test_look_at_the_pages(browser, live_server):
-    """Screenshots of the main pages at 1280, 1440 and 390 px (test-artifacts/screens/) to look at."""
+    """Screenshots of the main pages at 1280, 1440 and 390 px (test-artifacts/screens/) to look at:
+    `make screens`. Not in `make test` (40 s of Chromium that asserts only that the pages open, which
+    test_chinese_everywhere checks for every page of every role)."""
     session = UI(browser, live_server.url)
     SCREENS.mkdir(parents=True, exist_ok=True)
     pages = {"office": ["/", "/matter/list/", "/matter/supervise", "/meeting/add", "/bulletinview/draft/"],

@@ -91,6 +91,20 @@ def _is_rison(value: str) -> bool:
     return True
 
 
+NUL_REFUSAL = "提交的内容含有无效字符（NUL），未作任何修改"
+
+
+def _holds_nul(value) -> bool:
+    """A NUL character anywhere in a parsed body (its depth already bounded): no database stores it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def json_refusal(body: bytes) -> str | None:
     """Why a JSON body cannot be read, or None: depth is measured before json.loads recurses."""
     try:
@@ -99,7 +113,18 @@ def json_refusal(body: bytes) -> str | None:
         return "请求体必须是 UTF-8 编码的 JSON"
     if nesting_depth(text, "[{", "]}", '"', "\\") > MAX_JSON_DEPTH:
         return "请求体嵌套过深"
+    if "\\u0000" in text or "\x00" in text:
+        try:
+            if _holds_nul(json.loads(text)):
+                return NUL_REFUSAL
+        except ValueError:
+            return None  # not JSON at all: the view answers that
     return None
+
+
+def fields_hold_nul(fields) -> bool:
+    """A NUL in a query-string or form field (name or value)."""
+    return any("\x00" in key or any("\x00" in value for value in fields.getlist(key)) for key in fields)
 
 
 def key_out_of_range(view_args: dict | None) -> bool:
@@ -122,6 +147,9 @@ def register_input_guards(app: Flask) -> None:
             return None
         if key_out_of_range(request.view_args):
             return error_response(404)
+        if fields_hold_nul(request.args) or (request.method in ("POST", "PUT", "PATCH") and not request.is_json
+                                             and fields_hold_nul(request.form)):
+            return error_response(400, NUL_REFUSAL)
         # FAB's generated endpoints read q as rison; pages and our own endpoints (search, ledger) as text
         query = request.args.get("q") if (request.endpoint or "").rpartition(".")[2] in RISON_ENDPOINTS else None
         if query is not None and (reason := rison_refusal(query)):

@@ -78,11 +78,11 @@ def _choices(api, resource: str) -> dict[str, list[int]]:
     return choices
 
 
-# Dates whose order the rules require (a matter's deadline not before its assigned date)
-DATE_ORDER = (("assigned_date", "deadline"),)
+# Dates whose order the rules require, by resource (a matter's deadline not before its assigned date)
+DATE_ORDER = {"item": (("assigned_date", "deadline"),)}
 
 
-def _with_existing_references(choices):
+def _with_existing_references(choices, resource: str):
     """What no schema can say: a related record must exist and be in the user's scope (a generated
     key is replaced by one `_info` offers) and two dates may have to be in order (they are swapped).
     Everything else stays as generated."""
@@ -94,7 +94,9 @@ def _with_existing_references(choices):
                     case.body[name] = ids[: len(value)]
                 elif value is not None:
                     case.body[name] = ids[value % len(ids)]
-            for first, then in DATE_ORDER:
+            for first, then in DATE_ORDER.get(resource, ()):
+                if isinstance(case.body.get(then), str) and case.body.get(first) is None:
+                    case.body[first] = case.body[then]  # absent, the first date is today
                 if isinstance(case.body.get(first), str) and isinstance(case.body.get(then), str):
                     if case.body[then] < case.body[first]:
                         case.body[first], case.body[then] = case.body[then], case.body[first]
@@ -108,7 +110,7 @@ def _exercise(app, operation, headers, known_pk, choices):
     if "{pk}" in operation.path and known_pk:
         strategy = st.one_of(strategy, operation.as_strategy(path_parameters={"pk": known_pk}))
     if operation.method.upper() in ("POST", "PUT"):
-        strategy = strategy.map(_with_existing_references(choices))
+        strategy = strategy.map(_with_existing_references(choices, operation.path.split("/")[3]))
 
     @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

@@ -33,6 +33,26 @@ def test_a_deep_json_body_is_400_and_writes_nothing(clients, factory):
     assert db.session.query(m.Case).count() == before
 
 
+def test_nul_characters_are_400_on_every_path_and_write_nothing(app, clients, factory):
+    """No database stores NUL (PostgreSQL refuses it): a body, a form or a query holding one is the
+    client's error, said in Chinese, on both databases alike."""
+    from app import models as m
+
+    meeting = {"kind": "joint", "title": "含\u0000字符的会议", "start_at": "2026-03-10T09:00:00"}
+    api = clients.api("office").post("/api/v1/meeting/", json=meeting)
+    assert api.status_code == 400 and "NUL" in api.json["message"], api.json
+    nested = clients.api("office").post("/api/v1/item/", json={"title": "事项", "co_units": [1], "x": {"\u0000": 1}})
+    assert nested.status_code == 400
+    page = clients.web("office").post("/meeting/add", data={**meeting, "start_at": "2026-03-10 09:00"})
+    assert page.status_code == 400 and "NUL" in page.get_data(as_text=True)
+    query = clients.api("office").get("/api/v1/case/ledger", query_string={"q": "平陆\x00"})
+    assert query.status_code == 400
+    assert db.session.query(m.Meeting).count() == 0
+    # an ordinary body with an escaped backslash is not mistaken for one
+    fine = clients.api("office").post("/api/v1/meeting/", json={**meeting, "title": "路径 C:\\u0000 不是 NUL"})
+    assert fine.status_code == 201, fine.json
+
+
 def test_a_body_beyond_the_upload_limit_is_413_in_chinese(app, clients):
     too_big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = clients.api("office").post("/api/v1/case/", data=too_big, content_type="application/json")

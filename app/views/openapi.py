@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 
 from marshmallow import fields as mf
+from marshmallow import validate as checks
 
 # What the API answers besides success, by operation (FAB declares only 400/401/404/422/500).
 ERRORS = {
@@ -28,7 +29,9 @@ MESSAGES = {"403": "无权执行此操作", "409": "与已有记录冲突或已�
 # Times are local (北京时间) without a zone on the way out; a time with a zone is taken and converted.
 LOCAL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-NOT_BLANK = r"\S"
+# No text may hold NUL (app/input_guards.py refuses it: no database stores it); required text not blank
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 LIST_OPERATORS = ("in", "not_in")
 MAX_PAGE = 1_000_000  # ScopedApi.get_list_headless: beyond it the offset leaves what a database can count
 MAX_PK = 2**63 - 1  # app/input_guards.py: a larger key is a record that cannot exist (404)
@@ -53,6 +56,8 @@ def describe_fields(api) -> None:
                          "description": f"{field.metadata.get('description', name)}（关联记录的编号，须存在且在您的范围内）"}
             elif isinstance(field, mf.String) and name in not_blank:
                 extra = {"minLength": 1, "pattern": NOT_BLANK}
+            elif isinstance(field, mf.String) and not any(isinstance(v, checks.Regexp) for v in field.validators):
+                extra = {"pattern": NO_NUL}
             field.metadata = {**field.metadata, **extra}
     for schema in (api.list_model_schema, api.show_model_schema):
         for field in (getattr(schema, "fields", None) or {}).values():
@@ -91,7 +96,7 @@ def _value_schema(api, column: str) -> dict:
         return {"type": "string", "format": "date-time"}
     if datamodel.is_date(column):
         return {"type": "string", "format": "date"}
-    return {"type": "string"}
+    return {"type": "string", "pattern": NO_NUL}
 
 
 def list_query(api) -> dict:

@@ -272,3 +272,18 @@ def test_spec_declares_the_mechanisms_step_bodies(sqlite_app):
     issue = spec["paths"]["/api/v1/bulletin/{pk}/issue"]["post"]["responses"]["200"]["content"]["application/json"]
     result = issue["schema"]["allOf"][1]["properties"]["result"]["$ref"].rsplit("/", 1)[1]
     assert "distributed_to" in spec["components"]["schemas"][result]["properties"]
+
+
+def test_a_list_item_refusal_reads_as_a_sentence(app, clients, factory):
+    """A bad id inside a list field is named in words, not as Python's repr of marshmallow's dict."""
+    import datetime as dt
+
+    from app import models as m
+
+    group = factory.add(m.CoordinationGroup(name="列表字段测试协调组", case=factory.case(), setup_date=dt.date(2026, 3, 1)))
+    response = clients.api("office").post(f"/api/v1/group/{group.id}/task",
+                                          json={"title": "核实职工安置情况", "lead_unit_id": 1, "co_unit_ids": ["x"]})
+    assert response.status_code == 422
+    message = response.get_json()["message"]
+    assert message == "配合单位应为记录编号", message
+    assert response.get_json()["errors"] == {"co_unit_ids": {"0": ["配合单位应为记录编号"]}}

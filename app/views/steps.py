@@ -185,11 +185,19 @@ class BodyRefused(BusinessError):
 
     def __init__(self, messages):
         self.errors = messages if isinstance(messages, dict) else {"_schema": messages}
-        flat = []
-        for value in self.errors.values():
-            items = value.values() if isinstance(value, dict) else (value if isinstance(value, list) else [value])
-            flat.extend(str(item) for item in items)
-        super().__init__("；".join(dict.fromkeys(flat)) or "提交的内容无效", 422)
+        super().__init__("；".join(dict.fromkeys(_messages(self.errors))) or "提交的内容无效", 422)
+
+
+def _messages(value):
+    """Every message in marshmallow's errors (a list field's are keyed by the item's index)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _messages(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _messages(item)
+    else:
+        yield str(value)
 
 
 @contextmanager

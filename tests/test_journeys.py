@@ -256,6 +256,8 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     assert viewer.locator("#inbox h3").inner_text().startswith("本单位待办")
     admin.goto("/roles/list/")
     admin.locator("table tr", has_text="Viewer").locator("a[href*='/roles/edit/']").first.click()
+    admin.wait_for_url(re.compile(r"/roles/edit/"))  # the edit page, not the list still unloading
+    admin.wait_for_selector("#permissions", state="attached")
     assert len(selected_text(admin, "permissions")) == before + 1
 
 

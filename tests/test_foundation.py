@@ -109,6 +109,44 @@ def test_roles_exist_and_admin_edits_survive_sync(app, db_session, runner):
     assert any(pv.id == removed.id for pv in sm.find_role("Viewer").permissions)
 
 
+def test_role_sync_is_one_transaction_and_falls_back_when_fab_rolls_back(app, db_session, monkeypatch):
+    """FAB's ~730 commits become one; if FAB meets an error and rolls back mid-way, the sync runs
+    again row by row and the roles end as the defaults say, nothing half-granted."""
+    from app.security.roles import sync_roles
+
+    appbuilder, sm = app.appbuilder, app.appbuilder.sm
+    viewer = sm.find_role("Viewer")
+    removed = next(pv for pv in viewer.permissions if pv.permission.name == "can_list" and pv.view_menu.name == "Case")
+    viewer.permissions.remove(removed)
+    db_session.commit()
+    commits = []
+    real_add, calls = appbuilder.add_permissions, []
+
+    def add_permissions_then_fail_once(**kwargs):
+        real_add(**kwargs)
+        calls.append(kwargs)
+        if len(calls) == 1:
+            db_session.rollback()  # what FAB does when one of its inserts fails
+
+    monkeypatch.setattr(appbuilder, "add_permissions", add_permissions_then_fail_once)
+    from sqlalchemy import event
+
+    session, count = db_session(), lambda s: commits.append(1)
+    event.listen(session, "after_commit", count)
+    try:
+        sync_roles(appbuilder, reset=True)
+        assert len(calls) == 2  # the batch, then the row-by-row path
+        db_session.expire_all()
+        assert any(pv.id == removed.id for pv in sm.find_role("Viewer").permissions)
+        # and without a failure: one commit for the whole sync
+        commits.clear()
+        monkeypatch.setattr(appbuilder, "add_permissions", real_add)
+        sync_roles(appbuilder, reset=True)
+        assert len(commits) == 1
+    finally:
+        event.remove(session, "after_commit", count)
+
+
 # --- CLI --------------------------------------------------------------------------------------------
 
 def test_users_add_for_a_unit(runner, db_session):

@@ -244,6 +244,11 @@ PLAN_TRANSITIONS = {"approve": ("draft", "approved"), "activate": ("approved", "
                     "close": ("in_effect", "closed")}
 
 
+def next_measure_seq(plan, measure=None) -> int:
+    """The number a new measure of `plan` takes: after the last one (措施一、二 …)."""
+    return max([ms.seq for ms in plan.measures if ms is not measure] or [0]) + 1
+
+
 def check_plan_editable(plan) -> None:
     if plan is not None and plan.status != "draft":
         raise BusinessError(f"处置方案已{plan.status_label}，措施不能再修改", 409)

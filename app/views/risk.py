@@ -254,7 +254,7 @@ def add_measure(session, plan, user, content, responsible_unit, deadline=None) -
     if unit is None:
         raise BusinessError("请指定责任单位（responsible_unit）", 422)
     measure = m.PlanMeasure(plan=plan, content=content, responsible_unit=unit, deadline=deadline,
-                            seq=max([ms.seq for ms in plan.measures] or [0]) + 1)
+                            seq=risk_service.next_measure_seq(plan))
     MeasureRules().validate(measure)
     session.add(measure)
     session.flush()
@@ -302,7 +302,7 @@ class MeasureRules(RecordRules):
     def check_add(self, item):
         plan = item.plan or db.session.get(m.DisposalPlan, item.plan_id)
         if not item.seq and plan is not None:
-            item.seq = max([ms.seq for ms in plan.measures if ms is not item] or [0]) + 1
+            item.seq = risk_service.next_measure_seq(plan, item)
 
 
 class MeasureView(MeasureRules, ScopedModelView):

@@ -19,6 +19,7 @@ from marshmallow import validate as checks
 from app.extensions import db
 from app.security.scope import current_user, get_in_scope
 from app.services.errors import BusinessError, NotFound, StaleEdit, database_refusal
+from app.views.openapi import NO_NUL, NOT_BLANK
 
 # --------------------------------------------------------------------------- body fields
 # The messages are the services' own ("请填写函复内容", "…格式无效，应为 YYYY-MM-DD"), so a refusal reads
@@ -31,11 +32,11 @@ class _Text(fields.String):
 
 
 class _Printable(checks.Regexp):
-    """No NUL (no database stores it); when required, not blank. One pattern, so the spec says it."""
+    """When required, not blank; never NUL (the input guard refuses it first). The spec's own text
+    patterns (app/views/openapi.py), so the spec of a step body says what the generic ones say."""
 
     def __init__(self, label: str, required: bool):
-        pattern = r"^[^\x00]*[^\x00\s][^\x00]*$" if required else r"^[^\x00]*$"
-        super().__init__(pattern, error=f"{label}含有无效字符")
+        super().__init__(NOT_BLANK if required else NO_NUL, error=f"{label}含有无效字符")
         self.label, self.required = label, required
 
     def __call__(self, value):

@@ -6,6 +6,7 @@ forget. The output depends only on the .po (Babel writes entries sorted), so it 
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -22,7 +23,9 @@ def compile_catalogs(root: Path = TRANSLATIONS, force: bool = False) -> list[Pat
             continue
         with po.open("rb") as source:
             catalog = read_po(source, locale=po.parent.parent.name)
-        tmp = mo.with_suffix(".mo.tmp")
+        # a name of this process's own: several workers (gunicorn, pytest-xdist) may compile at once,
+        # and a shared temporary name let one rename the other's file away (a crash at start)
+        tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as target:
             write_mo(target, catalog, use_fuzzy=False)
         tmp.replace(mo)  # atomic: a server starting meanwhile never reads half a file

@@ -48,15 +48,12 @@ _apps: dict = {}
 def get_hardened_app(**extra):
     key = tuple(sorted((k, str(v)) for k, v in extra.items()))
     if key not in _apps:
-        if "sqlite_url" not in _apps:
-            _apps["sqlite_url"] = f"sqlite:///{os.path.join(_TMP, 'hardened-' + uuid.uuid4().hex[:6] + '.db')}"
-            first = True
-        else:
-            first = False
-        app = build_test_app(_apps["sqlite_url"], **{**HARDENED, **extra})
+        url = _apps.get("sqlite_url") or f"sqlite:///{os.path.join(_TMP, 'hardened-' + uuid.uuid4().hex[:6] + '.db')}"
+        app = build_test_app(url, **{**HARDENED, **extra})
         add_failing_routes(app)
-        if first:
+        if "sqlite_url" not in _apps:
             prepare_database(app)
+            _apps["sqlite_url"] = url  # only once it holds the seeded content: a failed start is retried whole
         _apps[key] = app
     return _apps[key]
 

@@ -313,3 +313,31 @@ def test_audit_log_records_changes_without_password(app, clients, db_session, fa
     for entry in db_session.query(m.AuditLog).filter_by(table_name="ab_user"):
         assert "password" not in (entry.after or "") and "pbkdf2" not in (entry.after or "")
 
+
+
+def _compile_into(root):
+    from pathlib import Path
+
+    from app.i18n import compile_catalogs
+
+    compile_catalogs(Path(root), force=True)
+
+
+def test_catalogues_compile_in_several_workers_at_once(tmp_path):
+    """gunicorn's workers (and the test workers) compile the .po at start together: none may crash
+    (a shared temporary name let one rename the other's file away)."""
+    import multiprocessing
+    import shutil
+
+    from app.i18n import TRANSLATIONS
+
+    shutil.copytree(TRANSLATIONS, tmp_path, dirs_exist_ok=True)
+    for _ in range(4):  # a race: a few rounds make a regression show
+        workers = [multiprocessing.get_context("fork").Process(target=_compile_into, args=(str(tmp_path),))
+                   for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert [w.exitcode for w in workers] == [0] * 6
+    assert list(tmp_path.rglob("*.mo")) and not list(tmp_path.rglob("*.tmp"))

@@ -58,10 +58,11 @@ serve: install fonts
 	  --max-requests 2000 --max-requests-jitter 200 'run:app'
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is reachable (CI sets it), in
-# PYTEST_WORKERS processes (pytest-xdist, whole test files per process; 0 runs it in this one). See docs/development.md.
+# PYTEST_WORKERS processes (pytest-xdist, whole test files per process, the longest first as
+# tests/conftest.py orders them; 0 runs it in this one). See docs/development.md.
 PYTEST_WORKERS ?= 2
 test: install-dev fonts
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder tests
 
 # Screenshots of the main pages at 1280, 1440 and 390 px for a person to look at (test-artifacts/screens/).
 screens: install-dev fonts

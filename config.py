@@ -88,6 +88,7 @@ class Config:
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SecurityManager"
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False  # app/views/openapi.py registers them: the spec built once per process
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_BASE_TEMPLATE = "fyld_base.html"
     FAB_INDEX_VIEW = "app.views.dashboard.HomeIndexView"

@@ -48,3 +48,54 @@ def test_coded_columns_list_their_values(clients, resource, column):
     columns = {c["name"]: c for c in info.json["add_columns"]}
     assert column in columns and columns[column]["enum"], columns.get(column)
     assert all(not v["value"].isascii() for v in columns[column]["values"])
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("q, status", [("(page:0,page_size:5)", 200), ("(page:'one')", 400),
+                                       ("(columns:!(title),order_column:title,order_direction:up)", 400),
+                                       ("(keys:!(no_such_key))", 400), ("(keys:!(list_columns))", 200)])
+def test_the_q_argument_is_checked_against_its_schema_on_every_read(clients, q, status):
+    office = clients.api("office")
+    answers = [office.get(f"/api/v1/meeting/?q={q}") for _ in range(2)]  # the second on the compiled validator
+    assert [a.status_code for a in answers] == [status, status]
+    if status == 400:
+        assert answers[0].json == answers[1].json and answers[0].json["message"] == "请求参数不正确"
+
+
+def test_compiled_validation_raises_what_jsonschema_raises():
+    import jsonschema
+    from flask_appbuilder.api.schemas import get_list_schema
+
+    from app.views.rison import CompiledValidation
+
+    compiled = CompiledValidation()
+    for instance in ({"page": "x"}, {"order_direction": "up"}, {"filters": [{"col": 1}]}, {"page": 1, "page_size": 5}):
+        try:
+            jsonschema.validate(instance=instance, schema=get_list_schema)
+            expected = None
+        except jsonschema.ValidationError as exc:
+            expected = exc.message
+        try:
+            compiled.validate(instance=instance, schema=get_list_schema)
+            got = None
+        except compiled.ValidationError as exc:
+            got = exc.message
+        assert got == expected
+    assert len(compiled._validators) == 1
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_the_spec_is_built_once_and_each_user_gets_the_same(app, clients, monkeypatch):
+    built = []
+    original = ScopedApi.add_api_spec
+    monkeypatch.setattr(ScopedApi, "add_api_spec", lambda self, spec: built.append(self) or original(self, spec))
+    app.extensions.pop("fyld_openapi_specs", None)
+    first = clients.api("office").get("/api/v1/_openapi")
+    assert first.status_code == 200 and len(built) == len(_apis(app))
+    again = clients.api("tax").get("/api/v1/_openapi")
+    assert again.status_code == 200 and len(built) == len(_apis(app))  # not built a second time
+    assert again.json == first.json and first.json["servers"] == [{"url": "http://localhost/"}]
+    assert "/api/v1/item/{pk}/reply" in first.json["paths"]
+    assert clients.api("office").get("/api/v2/_openapi").status_code == 404
+    assert clients.web("admin").get("/swagger/v1").status_code == 200
+    assert clients.web("office").get("/swagger/v1").status_code == 403

@@ -162,3 +162,23 @@ def test_a_role_bound_to_one_unit_needs_a_unit(app, factory, roles):
     roles.create("乡镇联络员", [("can_own_unit", "DataScope"), ("can_list", "Matter")])
     with pytest.raises(BusinessError, match="必须用 --unit"):
         create_user(username="town1", password=PASSWORD, role="乡镇联络员")
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_the_menu_follows_a_role_edit_on_the_next_page(app, clients, roles):
+    """The navbar's HTML is kept per set of visible entries (app/views/navbar.py): an edited role
+    must still see its new menu on the very next page, and users of other roles theirs."""
+    viewer, office = clients.web("viewer"), clients.web("office")
+
+    def menu(client):
+        page = client.get("/").get_data(as_text=True)
+        return page.split('<ul class="nav navbar-nav">', 1)[1].split("</ul>\n            <ul", 1)[0]
+
+    before, office_before = menu(viewer), menu(office)
+    assert "会议日程</a>" in before and "会议日程</a>" in office_before
+    roles.revoke("Viewer", "menu_access", "会议日程")
+    after = menu(viewer)
+    assert "会议日程</a>" not in after and "会议纪要</a>" in after
+    assert menu(office) == office_before  # another role's menu is its own
+    roles.grant("Viewer", "menu_access", "会议日程")
+    assert menu(viewer) == before

@@ -28,6 +28,9 @@ def register_views(appbuilder) -> None:
     from app.views.forms import install_select_defaults
 
     install_select_defaults()  # before any form is built
+    from app.views import rison
+
+    rison.install()  # FAB's `q` schemas compiled once, not checked against the metaschema per request
     from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, requests, research, risk,
                            sharing, supervision)
 
@@ -46,8 +49,18 @@ def register_views(appbuilder) -> None:
     api_keys.register(appbuilder)
     from flask import current_app
 
+    if current_app.config.get("FAB_API_SWAGGER_UI"):
+        from app.views.openapi import spec_views
+
+        spec_api, swagger_page = spec_views()
+        appbuilder.add_api(spec_api)
+        appbuilder.add_view_no_menu(swagger_page)
+
     from app.security.permission_names import role_label
 
     current_app.jinja_env.globals["role_label"] = role_label
+    from app.views import navbar
+
+    navbar.install(current_app)
     order = {name: index for index, name in enumerate(MENU_ORDER)}
     appbuilder.menu.menu.sort(key=lambda item: order.get(item.name, len(order)))

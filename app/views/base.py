@@ -18,7 +18,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import ValidationError
 from sqlalchemy import and_, false, or_
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import BinaryExpression
 from wtforms import HiddenField
 
 from app.extensions import db
@@ -194,6 +196,29 @@ class ScopedInterface(SQLAInterface):
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         return super().query_count(query, filters, select_columns=None)
+
+    def _query_join_relation(self, query, root_relation, aliases_mapping=None):
+        """FAB's outer join for a dotted column (`lead_unit.name`), with the alias of the related table
+        made once per relation: FAB makes a new one on every request, and building its column
+        collection again was a tenth of an API list's time."""
+        if aliases_mapping is None:
+            aliases_mapping = {}
+        for model_relation, relation_join in self.get_related_model_and_join(root_relation):
+            if not hasattr(relation_join, "clauses"):  # not a custom relation: join an alias
+                model_relation, relation_join = self._relation_alias(root_relation, model_relation, relation_join)
+                aliases_mapping[root_relation] = model_relation
+            query = query.join(model_relation, relation_join, isouter=True)
+        return query
+
+    def _relation_alias(self, root_relation, model, join):
+        cache = self.__dict__.setdefault("_relation_aliases", {})
+        key = (root_relation, model)
+        if key not in cache:
+            alias = aliased(model, name=root_relation)
+            pk = self.get_pk(alias)
+            side = join.left if join.left.foreign_keys else join.right
+            cache[key] = (alias, BinaryExpression(side, pk, join.operator))
+        return cache[key]
 
 
 def scoped_interface(datamodel):

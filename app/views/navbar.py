@@ -8,7 +8,8 @@ security manager on every page, so a role edited by an administrator shows on th
 """
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
+from flask_login import current_user
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -17,13 +18,21 @@ LIMIT = 256
 
 def _visible_entries(menu) -> tuple:
     sm = current_app.appbuilder.sm
+    entries = [(item, [child for child in item.childs if child is not None and child.name != "-"])
+               for item in menu.get_list()]
+    user = g.user if current_user.is_authenticated else None
+    if user is not None and user.is_active:
+        # what FAB's has_access answers entry by entry, from the user's permission set in one look-up
+        names = [name for item, children in entries for name in [item.name, *(c.name for c in children)]]
+        allowed = sm._get_user_permission_view_menus(user, "menu_access", names)
+        shown = allowed.__contains__
+    else:
+        shown = lambda name: sm.has_access("menu_access", name)  # noqa: E731  (signed out, API key …)
     seen = []
-    for item in menu.get_list():
-        shown = sm.has_access("menu_access", item.name)
-        seen.append(shown)
-        if shown:
-            seen.extend(child is not None and child.name != "-" and sm.has_access("menu_access", child.name)
-                        for child in item.childs)
+    for item, children in entries:
+        seen.append(shown(item.name))
+        if seen[-1]:
+            seen.extend(shown(child.name) for child in children)
     return tuple(seen)
 
 

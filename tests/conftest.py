@@ -21,6 +21,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -289,8 +290,12 @@ def clean_business_data(app) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
+            saved_sids = [sid for _, sid, _, _ in _saved_logins(app).values()]
             for table in reversed(Model.metadata.sorted_tables):
                 if table.name in KEPT_TABLES or table.name.startswith("ab_"):
+                    continue
+                if table.name == "login_session" and saved_sids:  # the fixture users' saved sign-ins stay
+                    conn.execute(table.delete().where(table.c.sid.not_in(saved_sids)))
                     continue
                 conn.execute(table.delete())
             # users created by a test (not the fixture users) go too
@@ -340,7 +345,12 @@ def runner(app):
 
 
 class RoleClients:
-    """`clients.office` is a test client logged in as the office user, and so on; `.api(name)` a JWT client."""
+    """`clients.office` is a test client logged in as the office user, and so on; `.api(name)` a JWT client.
+
+    A fixture user signs in once per app and the resulting cookie or token is handed to the next
+    tests for as long as its login session is open (`saved_login`): a sign-in costs ~20 ms and a run
+    makes thousands. A test that ends the session (logout, a password or role change) makes the next
+    one sign in again; tests of signing in itself use their own clients."""
 
     def __init__(self, app):
         self.app = app
@@ -354,24 +364,38 @@ class RoleClients:
     def web(self, username):
         if ("web", username) not in self._cache:
             client = self.app.test_client()
-            response = client.post("/login/", data={"username": username, "password": PASSWORD})
-            assert response.status_code == 302, f"login failed for {username}"
+            cookie = saved_login(self.app, "web", username) if username in USERS else None
+            if cookie is not None:
+                client.set_cookie("session", cookie)
+            else:
+                response = client.post("/login/", data={"username": username, "password": PASSWORD})
+                assert response.status_code == 302, f"login failed for {username}"
+                if username in USERS:
+                    with client.session_transaction() as session:
+                        sid, user_id = session["_sid"], session["_user_id"]
+                    save_login(self.app, "web", username, client.get_cookie("session").value, sid, user_id)
             self._cache[("web", username)] = client
         return self._cache[("web", username)]
 
     def api(self, username):
         if ("api", username) not in self._cache:
-            self._cache[("api", username)] = ApiClient(self.app, username)
+            self._cache[("api", username)] = ApiClient(self.app, username, reuse=username in USERS)
         return self._cache[("api", username)]
 
 
 class ApiClient:
-    def __init__(self, app, username):
+    def __init__(self, app, username, reuse=False):
         self.client = app.test_client()
-        response = self.client.post("/api/v1/security/login",
-                                    json={"username": username, "password": PASSWORD, "provider": "db"})
-        assert response.status_code == 200, response.get_data(as_text=True)
-        self.headers = {"Authorization": f"Bearer {response.json['access_token']}"}
+        token = saved_login(app, "api", username) if reuse else None
+        if token is None:
+            response = self.client.post("/api/v1/security/login",
+                                        json={"username": username, "password": PASSWORD, "provider": "db"})
+            assert response.status_code == 200, response.get_data(as_text=True)
+            token = response.json["access_token"]
+            if reuse:
+                claims = _unverified_claims(token)
+                save_login(app, "api", username, token, claims["sid"], claims["sub"])
+        self.headers = {"Authorization": f"Bearer {token}"}
 
     def get(self, url, **kw):
         return self.client.get(url, headers=self.headers, **kw)
@@ -384,6 +408,49 @@ class ApiClient:
 
     def delete(self, url, **kw):
         return self.client.delete(url, headers=self.headers, **kw)
+
+
+def _unverified_claims(token: str) -> dict:
+    import base64
+    import json
+
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def _saved_logins(app) -> dict:
+    return app.extensions.setdefault("test_saved_logins", {})
+
+
+def save_login(app, kind: str, username: str, credential: str, sid: str, user_id) -> None:
+    _saved_logins(app)[(kind, username)] = (credential, sid, user_id, time.time())
+
+
+def saved_login(app, kind: str, username: str) -> str | None:
+    """The cookie or token of an earlier sign-in of `username`, if its login session is still open
+    (checked as the app checks it on every request) and well within the idle and token lifetimes."""
+    saved = _saved_logins(app).get((kind, username))
+    if saved is None:
+        return None
+    credential, sid, user_id, at = saved
+    margin = min(app.config["SESSION_IDLE_MINUTES"] * 60, app.config["JWT_ACCESS_TOKEN_EXPIRES"]) / 2
+    if time.time() - at > margin:
+        return None
+
+    def still_open():
+        from app.extensions import db
+        from app.security.sessions import user_of_open_session
+
+        with app.app_context():
+            try:
+                return user_of_open_session(db.session, sid, user_id, kind=kind) is not None
+            finally:
+                db.session.remove()
+
+    if not contextvars.Context().run(still_open):  # outside any context the test holds
+        del _saved_logins(app)[(kind, username)]
+        return None
+    return credential
 
 
 @pytest.fixture

@@ -112,3 +112,25 @@ def test_links_and_removed_children_are_logged(app, clients, factory):
     assert any("县自然资源局" in v for v in json.loads(row.after)["co_units"])
     # a readable summary, never a Python repr
     assert all(" object at 0x" not in (e.summary or "") for e in db.session.query(m.AuditLog))
+
+
+def test_a_json_column_reads_as_labelled_lines_or_as_marked_data(app, clients, factory):
+    """An audit row of a column holding JSON (an evaluation entry's metrics with derivations) shows
+    "label：value" lines, not the stored keys (lead, derivation, items …); other JSON is marked data."""
+    from app.views.audit import audit_diff
+
+    metrics_before = json.dumps({"lead": {"label": "牵头办理事项", "value": 4, "derivation": "函告的事项",
+                                          "items": [{"model": "matter", "id": 7}]}}, ensure_ascii=False)
+    metrics_after = json.dumps({"lead": {"label": "牵头办理事项", "value": 5, "derivation": "函告的事项",
+                                         "items": [{"model": "matter", "id": 7}, {"model": "matter", "id": 9}]}},
+                               ensure_ascii=False)
+    row = factory.add(m.AuditLog(action="update", table_name="evaluation_entry", record_id="1", summary="重算",
+                                 before=json.dumps({"metrics": metrics_before, "note": "{\"x\": 1}"}),
+                                 after=json.dumps({"metrics": metrics_after, "note": "{\"x\": 2}"})))
+    db.session.commit()
+    diff = {r["field"]: r for r in audit_diff(row)}
+    assert diff["metrics"]["before"] == "牵头办理事项：4" and diff["metrics"]["after"] == "牵头办理事项：5"
+    assert not diff["metrics"]["raw"] and diff["note"]["raw"]
+    page = clients.web("admin").get(f"/audit/show/{row.id}").get_data(as_text=True)
+    assert "牵头办理事项：5" in page and "derivation" not in page
+    assert '<code class="raw-data">{&#34;x&#34;: 2}</code>' in page

@@ -87,9 +87,28 @@ def audit_diff(item) -> list[dict]:
     rows = []
     for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
         b, a = before.get(key), after.get(key)
-        rows.append({"field": key, "label": str(FIELD_LABELS.get(key) or LABELS.get(key) or key), "before": _readable(b),
-                     "after": _readable(a), "changed": item.action == "update" or b != a})
+        (shown_before, raw_before), (shown_after, raw_after) = _shown(b), _shown(a)
+        rows.append({"field": key, "label": str(FIELD_LABELS.get(key) or LABELS.get(key) or key),
+                     "before": shown_before, "after": shown_after, "raw": raw_before or raw_after,
+                     "changed": item.action == "update" or b != a})
     return rows
+
+
+def _shown(value) -> tuple[str, bool]:
+    """A column holding JSON text (an evaluation entry's metrics with their derivations) reads as
+    "label：value" lines when each part carries its Chinese label; other JSON is shown as the stored
+    data it is (marked raw), not as if its keys were words for the reader."""
+    import json
+
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value, False
+        if isinstance(parsed, dict) and parsed and all(isinstance(v, dict) and "label" in v for v in parsed.values()):
+            return "\n".join(f"{part['label']}：{_readable(part.get('value'))}" for part in parsed.values()), False
+        return value, True
+    return _readable(value), False
 
 
 def _readable(value) -> str:

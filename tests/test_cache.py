@@ -37,25 +37,39 @@ def test_the_cache_is_off_under_test(app):
         assert type(cache.cache).__name__ == "NullCache"
 
 
+_PAIRS: dict[str, tuple[list, str]] = {}  # database URL -> (two app instances, their Redis key prefix)
+
+
+@pytest.fixture(scope="module")
+def _pairs():
+    yield _PAIRS
+    for pair, _ in _PAIRS.values():
+        for worker in pair:
+            with worker.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    _PAIRS.clear()
+
+
 @pytest.fixture
-def workers(app):
-    """Two app instances on the test database sharing one Redis cache (two gunicorn workers)."""
+def workers(app, _pairs):
+    """Two app instances on the test database sharing one Redis cache (two gunicorn workers); built
+    once per backend for the module, the cache emptied after each test."""
     if not _redis_available():
         pytest.skip(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL)")
     import redis
 
-    prefix = f"fyld-test-{uuid.uuid4().hex[:8]}:"
-    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": prefix,
-              "CACHE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
-    pair = [build_test_app(app.config["SQLALCHEMY_DATABASE_URI"], **config) for _ in range(2)]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url not in _pairs:
+        prefix = f"fyld-test-{uuid.uuid4().hex[:8]}:"
+        config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": prefix,
+                  "CACHE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
+        _pairs[url] = ([build_test_app(url, **config) for _ in range(2)], prefix)
+    pair, prefix = _pairs[url]
     yield pair
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
-    for worker in pair:
-        with worker.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _read(worker, read):

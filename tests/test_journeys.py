@@ -1,7 +1,8 @@
 """Journeys in a real browser: what each role does with the product, end to end, as the user sees it.
 
 One live server (tests/live_server.py: fresh SQLite database, CSRF on) and one Chromium for the whole
-module; each user gets their own browser context (own cookies). The journeys run in file order and
+module; each user gets their own browser context (own cookies and cache), signs in through the login
+form the first time and stays signed in for the module's later journeys (see UI). The journeys run in file order and
 build on each other (the office's matter is the one the tax bureau signs; the meeting's decisions are
 the ones the convener follows up). A failing journey leaves a screenshot and the HTML of every page
 it had open under test-artifacts/ (JOURNEY_ARTIFACTS=always: after every journey).
@@ -81,21 +82,40 @@ def state():
 
 
 class UI:
-    """Opens pages logged in as a given user; remembers them so a failure can photograph them."""
+    """Opens pages logged in as a given user; remembers them so a failure can photograph them.
 
-    def __init__(self, browser, base_url: str):
+    Each user signs in through the login form once per module, in a browser context of their own (own
+    cookies, own cache), kept in `signed_in`; a later `login` of that user opens the home page in the
+    same context, still signed in, as a user coming back to an open tab does (the form again if the
+    product ended the session). `fresh=True` logs out and signs in through the form again."""
+
+    def __init__(self, browser, base_url: str, signed_in: dict | None = None):
         self.browser, self.base = browser, base_url
+        self.owns_contexts = signed_in is None
+        self.signed_in = {} if signed_in is None else signed_in  # username -> (context, page)
         self.pages = []
-        self.contexts = []
 
-    def login(self, username: str, password: str = PASSWORD):
-        context = self.browser.new_context(viewport={"width": 1300, "height": 900}, base_url=self.base,
-                                           locale="zh-CN", accept_downloads=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())  # 印发纪要 asks for confirmation
+    def login(self, username: str, password: str = PASSWORD, *, fresh: bool = False,
+              width: int = 1300, height: int = 900):
+        known = username in self.signed_in
+        if known:
+            page = self.signed_in[username][1]
+        else:
+            context = self.browser.new_context(viewport={"width": width, "height": height}, base_url=self.base,
+                                               locale="zh-CN", accept_downloads=True)
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.on("dialog", functools.partial(_answer_dialog, page))  # 印发纪要, 催办 and 清空 ask first
+            self.signed_in[username] = (context, page)
+        page.dialogs, page.dismiss_dialogs = [], False  # what this journey's dialogs said; 确定 unless told
+        page.set_viewport_size({"width": width, "height": height})
         self.pages.append((username, page))
+        if known and fresh:
+            page.goto("/logout/")
+        elif known:
+            page.goto("/")
+            if page.locator("#home").count():
+                return page
         page.goto("/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
@@ -104,8 +124,8 @@ class UI:
         return page
 
     def close(self):
-        for context in self.contexts:
-            context.close()
+        if self.owns_contexts:
+            close_contexts(self.signed_in)
 
     def save_artifacts(self, test_name: str):
         ARTIFACTS.mkdir(exist_ok=True)
@@ -118,9 +138,28 @@ class UI:
                 pass
 
 
+def _answer_dialog(page, dialog):
+    page.dialogs.append(dialog.message)
+    dialog.dismiss() if page.dismiss_dialogs else dialog.accept()
+
+
+def close_contexts(signed_in: dict):
+    for context, _page in signed_in.values():
+        context.close()
+    signed_in.clear()
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser):
+    """Each user's browser context for the module (see UI)."""
+    contexts = {}
+    yield contexts
+    close_contexts(contexts)
+
+
 @pytest.fixture
-def ui(browser, live_server):
-    session = UI(browser, live_server.url)
+def ui(browser, live_server, signed_in):
+    session = UI(browser, live_server.url, signed_in)
     yield session
     session.close()
 
@@ -251,7 +290,7 @@ def test_admin_creates_unit_user_and_grants_a_permission(ui):
     inbox_box = matter_row.locator("label.matrix-other", has_text="本单位待办").locator("input")
     assert inbox_box.is_checked()
     # ... and it takes effect for the viewer (a fresh login), nothing else was lost
-    viewer = ui.login("viewer")
+    viewer = ui.login("viewer", fresh=True)
     viewer.goto("/matter/inbox")
     assert viewer.locator("#inbox h3").inner_text().startswith("本单位待办")
     admin.goto("/roles/list/")

@@ -1,9 +1,10 @@
 """Issue 13 walked again in Chromium: pages a county clerk can use without training.
 
 The same live server as tests/test_journeys.py (CSRF on, fresh SQLite database), here with demo data
-(`seed demo`, as the issue was walked) and one browser context per user. A failing journey keeps a
-screenshot and the HTML of each open page under test-artifacts/; `look` photographs the main pages
-at 1280, 1440 and 390 px into test-artifacts/screens/ for a person to look at.
+(`seed demo`, as the issue was walked) and one browser context per user, signed in through the form
+once per module. A failing journey keeps a screenshot and the HTML of each open page under
+test-artifacts/; `look` photographs the main pages at 1280, 1440 and 390 px into test-artifacts/screens/
+for a person to look at.
 """
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ import re
 
 import pytest
 
-from tests.test_journeys import ARTIFACTS, PASSWORD, UI, browser, journey, live_server, select2, selected_text  # noqa: F401
+from tests import test_journeys
+from tests.test_journeys import ARTIFACTS, UI, journey, select2, selected_text
+
+# test_journeys' fixtures, here for this module (a live server, a Chromium and signed-in users of its own)
+browser, live_server, signed_in, ui = test_journeys.browser, test_journeys.live_server, test_journeys.signed_in, test_journeys.ui
 
 TODAY = dt.date.today()
 SCREENS = ARTIFACTS / "screens"
@@ -29,33 +34,10 @@ def demo_data(live_server):
         db.session.commit()
 
 
-@pytest.fixture
-def ui(browser, live_server):
-    session = UI(browser, live_server.url)
-    yield session
-    session.close()
-
-
 def login(ui, username: str, width: int = 1300, height: int = 900):
-    context = ui.browser.new_context(viewport={"width": width, "height": height}, base_url=ui.base, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    ui.contexts.append(context)
-    page = context.new_page()
-    page.dialogs = []
-    page.dismiss_dialogs = False
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)
-        dialog.dismiss() if page.dismiss_dialogs else dialog.accept()
-
-    page.on("dialog", on_dialog)
-    ui.pages.append((username, page))
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form [type=submit]")
-    page.wait_for_selector("#home")
-    return page
+    """`username`'s page on the home page, at width × height; `page.dialogs` says what its dialogs asked,
+    answered 确定 unless `page.dismiss_dialogs` (see tests/test_journeys.py UI)."""
+    return ui.login(username, width=width, height=height)
 
 
 def contrast(page, selector: str) -> float:

@@ -163,4 +163,4 @@ class Config:
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _env_int("PORT", 5000)
     WEB_WORKERS = _env_int("WEB_WORKERS", 4)
-    SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static assets are versioned by release
+    SEND_FILE_MAX_AGE_DEFAULT = 31536000  # each static URL carries its file's digest (app/web.py)

@@ -69,6 +69,34 @@ def register_web_hooks(app: Flask) -> None:
     _install_security_headers(app)
     _install_error_pages(app)
     _install_template_globals(app)
+    _install_static_versions(app)
+
+
+def _install_static_versions(app: Flask) -> None:
+    """Static files are cached by browsers for a year (SEND_FILE_MAX_AGE_DEFAULT), so each URL of one
+    (ours and FAB's, both built with `url_for`) carries a digest of the file's content: a release that
+    changes a script or a style sheet is fetched at once, not a year later."""
+    import hashlib
+
+    from werkzeug.security import safe_join
+
+    digests: dict[tuple[str, str], str | None] = {}
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        if endpoint not in ("static", "appbuilder.static") or "filename" not in values or "v" in values:
+            return
+        key = (endpoint, values["filename"])
+        if key not in digests:
+            folder = app.static_folder if endpoint == "static" else app.blueprints["appbuilder"].static_folder
+            path = safe_join(folder, values["filename"]) if folder else None
+            try:
+                with open(path, "rb") as handle:
+                    digests[key] = hashlib.sha256(handle.read()).hexdigest()[:12]
+            except (OSError, TypeError):  # no such file: the URL stays as asked (a 404 says why)
+                digests[key] = None
+        if digests[key]:
+            values["v"] = digests[key]
 
 
 def _install_proxy(app: Flask) -> None:

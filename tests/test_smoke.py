@@ -29,3 +29,22 @@ def test_each_role_reaches_home(clients):
         assert f'id="home" data-kind="{kind}"' in html, username
         assert f"欢迎，{username}{unit}。" in html and sentence in html, username
         assert 'name="password"' not in html
+
+
+def test_static_urls_carry_the_digest_of_their_content(sqlite_app):
+    """Browsers keep static files a year: a release that changes a script or a style sheet must
+    change its URL (ours and FAB's), and the versioned URL serves the file with that lifetime."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    client = sqlite_app.test_client()
+    html = client.get("/login/").get_data(as_text=True)
+    ours = re.search(r'href="(/static/css/fyld\.css\?v=([0-9a-f]{12}))"', html)
+    fabs = re.search(r'src="(/static/appbuilder/js/ab\.js\?v=([0-9a-f]{12}))"', html)
+    assert ours and fabs, "static URLs without a version"
+    css = Path(sqlite_app.static_folder, "css", "fyld.css").read_bytes()
+    assert ours.group(2) == hashlib.sha256(css).hexdigest()[:12]
+    for url in (ours.group(1), fabs.group(1)):
+        response = client.get(url)
+        assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]

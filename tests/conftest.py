@@ -262,6 +262,14 @@ def seeded_app(backend: str, **overrides):
     return application, cleanup
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seed_backends_side_by_side():
+    """Under pytest-xdist the second worker builds the PostgreSQL seed while the first builds the SQLite
+    one (5–7 s each), instead of both waiting for SQLite's and later again for PostgreSQL's."""
+    if os.environ.get("PYTEST_XDIST_WORKER") == "gw1" and _pg_available():
+        seeded_pg_template()
+
+
 @pytest.fixture(scope="session")
 def backend_apps():
     apps: dict[str, object] = {}

@@ -23,6 +23,7 @@ def _visible_entries(menu) -> tuple:
     user = g.user if current_user.is_authenticated else None
     if user is not None and user.is_active:
         # what FAB's has_access answers entry by entry, from the user's permission set in one look-up
+        # (not FAB's get_user_menu_access: signed out, it reads the JWT user outside a token request)
         names = [name for item, children in entries for name in [item.name, *(c.name for c in children)]]
         allowed = sm._get_user_permission_view_menus(user, "menu_access", names)
         shown = allowed.__contains__

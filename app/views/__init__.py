@@ -31,6 +31,9 @@ def register_views(appbuilder) -> None:
     from app.views import rison
 
     rison.install()  # FAB's `q` schemas compiled once, not checked against the metaschema per request
+    from app.views import openapi
+
+    openapi.install()  # the endpoints' YAML docstrings parsed once per process, not twice per method per spec
     from app.views import (api_keys, audit, basic, dashboard, evaluation, groups, meetings, requests, research, risk,
                            sharing, supervision)
 

@@ -8,17 +8,25 @@ PORT ?= 5000
 
 .PHONY: screens translations run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
 
+# The pinned requirements are installed by uv (UV_VERSION, itself installed into the virtualenv by pip),
+# bytecode compiled as pip does: about 15 s where pip takes 30. Where uv cannot be had or cannot reach
+# the index (it does not read pip's configuration), pip installs the same pins.
+UV_VERSION ?= 0.13.9
+PIP_INSTALL = { $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1) \
+                || $(BIN)/python -m pip install --quiet $(1); }
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) || true
 
 $(VENV)/.installed: requirements.txt $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(call PIP_INSTALL,-r requirements.txt)
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+# requirements-dev.txt includes requirements.txt: one install (one bytecode pass) serves both stamps
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(BIN)/python
+	$(call PIP_INSTALL,-r requirements-dev.txt)
+	touch $(VENV)/.installed $@
 
 # Chinese for FAB's own strings: app/translations/*/LC_MESSAGES/*.po → .mo (the app also does it at start).
 translations: $(VENV)/.installed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 
 from tests.conftest import PASSWORD
 
@@ -337,3 +338,17 @@ def test_the_spec_documents_keys_and_token_sessions(app, clients):
     for path in ("login", "refresh", "logout"):
         operation = spec["paths"][f"/api/v1/security/{path}"]["post"]
         assert re.search(r"[\u4e00-\u9fff]", operation["description"]) and "200" in operation["responses"], path
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_a_key_is_hashed_with_fabs_settings(app, monkeypatch):
+    """FAB_API_KEY_HASH_METHOD, else FAB_PASSWORD_HASH_METHOD (as FAB's own keys): one setting tunes
+    the cost of both, and a key issued under either still opens the API."""
+    make_account(app, "feed-hash", "Office")
+    key_id, secret = issue(app, "feed-hash")
+    assert key_row(app, key_id).key_hash.startswith(app.config["FAB_PASSWORD_HASH_METHOD"] + "$")
+    monkeypatch.setitem(app.config, "FAB_API_KEY_HASH_METHOD", "pbkdf2:sha256:2")
+    key_id, other = issue(app, "feed-hash", name="第二个")
+    assert key_row(app, key_id).key_hash.startswith("pbkdf2:sha256:2$")
+    for raw in (secret, other):
+        assert app.test_client().get("/api/v1/item/", headers=bearer(raw)).status_code == 200

@@ -9,7 +9,8 @@ that account — the request loads the account exactly as a sign-in does, so eve
 row-level rule applies unchanged, and changing the account's roles or unit changes what its keys
 may do at the next request.
 
-Stored: a keyed lookup hash (FAB's, an index look-up) and FAB's slow scrypt hash; the secret is
+Stored: a keyed lookup hash (FAB's, an index look-up) and FAB's slow hash (scrypt unless FAB_API_KEY_HASH_METHOD
+or FAB_PASSWORD_HASH_METHOD says otherwise, as for FAB's own keys); the secret is
 shown once. Checked on every request against the database (shared by all workers): a revoked or
 expired key, or a key of a deactivated account, is refused at once.
 """
@@ -70,6 +71,14 @@ def _lookup_hash(raw: str) -> str:
     return current_app.appbuilder.sm._compute_lookup_hash(raw)
 
 
+def _slow_hash(raw: str) -> str:
+    """FAB's second hash of a key, with FAB's settings: FAB_API_KEY_HASH_METHOD, else the passwords'."""
+    config = current_app.config
+    return generate_password_hash(
+        raw, method=config.get("FAB_API_KEY_HASH_METHOD", config.get("FAB_PASSWORD_HASH_METHOD", "scrypt")),
+        salt_length=config.get("FAB_API_KEY_HASH_SALT_LENGTH", config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16)))
+
+
 def expiry_from_date(value: str | None) -> dt.datetime | None:
     """A date typed by the admin ("2026-12-31"): the key works through the end of that day."""
     if not value:
@@ -96,7 +105,7 @@ def create_key(db_session, actor, account, name: str, expires_on: dt.datetime | 
         raise KeyFormError("有效期须晚于现在", "expires_on")
     raw = key_prefix() + secrets.token_urlsafe(32)
     key = ApiCredential(
-        name=name, key_hash=generate_password_hash(raw), lookup_hash=_lookup_hash(raw),
+        name=name, key_hash=_slow_hash(raw), lookup_hash=_lookup_hash(raw),
         # what the list shows to tell keys apart: the prefix and the first characters of the secret
         key_prefix=raw[:len(key_prefix()) + 8], user_id=account.id, active=True, created_on=_now(),
         expires_on=expires_on, created_by=getattr(actor, "username", None) or "命令行")

@@ -118,6 +118,8 @@ def test_role_sync_is_one_transaction_and_falls_back_when_fab_rolls_back(app, db
     viewer = sm.find_role("Viewer")
     removed = next(pv for pv in viewer.permissions if pv.permission.name == "can_list" and pv.view_menu.name == "Case")
     viewer.permissions.remove(removed)
+    admin = sm.find_role("Admin")
+    admin.permissions.remove(removed)  # so that FAB's own pass has work to do
     db_session.commit()
     commits = []
     real_add, calls = appbuilder.add_permissions, []
@@ -138,13 +140,81 @@ def test_role_sync_is_one_transaction_and_falls_back_when_fab_rolls_back(app, db
         assert len(calls) == 2  # the batch, then the row-by-row path
         db_session.expire_all()
         assert any(pv.id == removed.id for pv in sm.find_role("Viewer").permissions)
+        assert any(pv.id == removed.id for pv in sm.find_role("Admin").permissions)
         # and without a failure: one commit for the whole sync
+        admin = sm.find_role("Admin")
+        admin.permissions.remove(removed)
+        db_session.commit()
         commits.clear()
         monkeypatch.setattr(appbuilder, "add_permissions", real_add)
         sync_roles(appbuilder, reset=True)
-        assert len(commits) == 1
+        assert len(commits) == 1 and len(calls) == 2
     finally:
         event.remove(session, "after_commit", count)
+
+
+def _permission_rows(db_session):
+    from sqlalchemy import text
+
+    return (set(db_session.execute(text("SELECT id, permission_id, view_menu_id FROM ab_permission_view"))),
+            set(db_session.execute(text("SELECT role_id, permission_view_id FROM ab_permission_view_role"))))
+
+
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)
+def test_role_sync_leaves_fab_alone_when_every_permission_is_in_place(app, db_session, monkeypatch):
+    """An installed system's `seed load` (every `make run`) checks the permissions in two queries
+    instead of FAB's pass over every resource; whenever that pass would change something, it runs."""
+    from sqlalchemy import event
+
+    from app.security.roles import _permissions_in_place, sync_roles
+
+    appbuilder, sm = app.appbuilder, app.appbuilder.sm
+    before = _permission_rows(db_session)
+    assert _permissions_in_place(appbuilder)
+    appbuilder.add_permissions(update_perms=True)  # FAB's own pass, for comparison: it changes nothing
+    db_session.commit()
+    assert _permission_rows(db_session) == before
+    fab_passes = []
+    real_add = appbuilder.add_permissions
+    monkeypatch.setattr(appbuilder, "add_permissions", lambda **kw: fab_passes.append(kw) or real_add(**kw))
+    statements = []
+    count = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        from app.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert sync_roles(appbuilder) == {name: 0 for name in sync_roles.__globals__["ROLE_NAMES"]}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert not fab_passes and len(statements) < 30 and _permission_rows(db_session) == before
+
+    # each thing FAB's pass would put right sends the sync through it
+    admin = sm.find_role("Admin")
+    lost = next(pv for pv in admin.permissions if pv.view_menu.name == "Matter" and pv.permission.name == "can_inbox")
+    admin.permissions.remove(lost)  # the Admin role lacks a permission
+    db_session.commit()
+    assert not _permissions_in_place(appbuilder)
+    sync_roles(appbuilder)
+    assert len(fab_passes) == 1 and _permission_rows(db_session) == before and _permissions_in_place(appbuilder)
+
+    menu = sm.find_permission_view_menu("menu_access", "督办台")  # a menu entry lacks its menu_access
+    for role in sm.get_all_roles():
+        if menu in role.permissions:
+            role.permissions.remove(menu)
+    db_session.delete(menu)
+    db_session.commit()
+    assert not _permissions_in_place(appbuilder)
+    sync_roles(appbuilder)
+    assert len(fab_passes) == 2 and sm.find_permission_view_menu("menu_access", "督办台") is not None
+    assert _permissions_in_place(appbuilder)
+
+    stray = sm.add_permission_view_menu("can_stray", "Matter")  # a permission no view has any more
+    db_session.commit()
+    assert not _permissions_in_place(appbuilder)
+    sync_roles(appbuilder)
+    assert len(fab_passes) == 3 and sm.find_permission_view_menu("can_stray", "Matter") is None
+    assert stray is not None and _permissions_in_place(appbuilder)
 
 
 # --- CLI --------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import pytest
 
 from app.views.base import ScopedApi
+from tests.test_workflow_steps import _spec as _built_spec  # the spec as FAB builds it, outside the cache
 
 
 def _apis(app):
@@ -82,18 +83,6 @@ def test_compiled_validation_raises_what_jsonschema_raises():
             got = exc.message
         assert got == expected
     assert len(compiled._validators) == 1
-
-
-def _built_spec(app) -> dict:
-    from flask_appbuilder.api import BaseApi
-    from flask_appbuilder.api.manager import OpenApi
-
-    with app.test_request_context():
-        spec = OpenApi._create_api_spec("v1")
-        for view in app.appbuilder.baseviews:
-            if isinstance(view, BaseApi) and view.version == "v1":
-                view.add_api_spec(spec)
-        return spec.to_dict()
 
 
 @pytest.mark.parametrize("app", ["sqlite"], indirect=True)

@@ -9,8 +9,8 @@ PORT ?= 5000
 .PHONY: screens translations run test test-sqlite test-postgres install install-dev fonts migrate seed admin serve bench clean
 
 # The pinned requirements are installed by uv (UV_VERSION, itself installed into the virtualenv by pip),
-# bytecode compiled as pip does: about 15 s where pip takes 30. Where uv cannot be had or cannot reach
-# the index (it does not read pip's configuration), pip installs the same pins.
+# bytecode compiled as pip does: a new virtualenv in about 20–30 s where pip took 40–50. Where uv cannot
+# be had or cannot reach the index (it does not read pip's configuration), pip installs the same pins.
 UV_VERSION ?= 0.13.9
 PIP_INSTALL = { $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1) \
                 || $(BIN)/python -m pip install --quiet $(1); }

@@ -164,9 +164,8 @@ def _permission_rows(db_session):
 def test_role_sync_leaves_fab_alone_when_every_permission_is_in_place(app, db_session, monkeypatch):
     """An installed system's `seed load` (every `make run`) checks the permissions in two queries
     instead of FAB's pass over every resource; whenever that pass would change something, it runs."""
-    from sqlalchemy import event
-
-    from app.security.roles import _permissions_in_place, sync_roles
+    from app.security.roles import ROLE_NAMES, _permissions_in_place, sync_roles
+    from tests.test_query_counts import StatementCounter
 
     appbuilder, sm = app.appbuilder, app.appbuilder.sm
     before = _permission_rows(db_session)
@@ -177,17 +176,12 @@ def test_role_sync_leaves_fab_alone_when_every_permission_is_in_place(app, db_se
     fab_passes = []
     real_add = appbuilder.add_permissions
     monkeypatch.setattr(appbuilder, "add_permissions", lambda **kw: fab_passes.append(kw) or real_add(**kw))
-    statements = []
-    count = lambda *args: statements.append(args[2])  # noqa: E731
     with app.app_context():
         from app.extensions import db
 
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert sync_roles(appbuilder) == {name: 0 for name in sync_roles.__globals__["ROLE_NAMES"]}
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    assert not fab_passes and len(statements) < 30 and _permission_rows(db_session) == before
+        with StatementCounter(db.engine) as counter:
+            assert sync_roles(appbuilder) == {name: 0 for name in ROLE_NAMES}
+    assert not fab_passes and len(counter.statements) < 30 and _permission_rows(db_session) == before
 
     # each thing FAB's pass would put right sends the sync through it
     admin = sm.find_role("Admin")
